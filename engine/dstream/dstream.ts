@@ -1,0 +1,205 @@
+import { Errors } from "../errors/messages";
+import { RDD } from "../rdd/rdd";
+import { StorageLevel } from "../storage-level";
+import { DurationLike, positiveMillis, toMillis } from "../time/duration";
+import { floorTime } from "../time/time";
+import type { StreamingContext } from "../streaming-context";
+
+/**
+ * A discretized stream: a sequence of RDDs, one per batch (Spark's DStream). Operations such as
+ * `map`, `reduceByKey` or `window` return new DStreams; output operations such as `print` or
+ * `foreachRDD` make the graph run. Pairs are `[key, value]` tuples.
+ *
+ * Subclasses (one operator per file) implement only `dependencies`, `slideDuration` and
+ * `compute(validTime)`. This base class owns memoization per batch time, the validity rule,
+ * remembering and forgetting old batches, and the checkpoint rules.
+ *
+ * @example
+ * const counts = ssc.socketTextStream("localhost", 9999)
+ *   .flatMap((line) => line.split(" "))
+ *   .mapToPair((w) => [w, 1])
+ *   .reduceByKey((a, b) => a + b);
+ * counts.print();
+ */
+export abstract class DStream<T> {
+  /** The StreamingContext this stream belongs to. */
+  readonly ssc: StreamingContext;
+  /** Position of this stream in its context's creation order: part of its stable identity. */
+  readonly id: number;
+  /** The batches generated so far and still remembered, by batch time. @internal */
+  readonly generatedRDDs = new Map<number, RDD<T>>();
+  /** The user functions of this operator, fingerprinted to detect changed code on recovery. @internal */
+  readonly userFunctions: Function[] = [];
+  /** The grid origin: one batch interval before the first batch. @internal */
+  zeroTime: number | undefined;
+  /** How long generated batches are kept. @internal */
+  rememberDuration: number | undefined;
+  /** How often this stream's batches are checkpointed, when it checkpoints. @internal */
+  checkpointDuration: number | undefined;
+  /** @internal */
+  storageLevel: StorageLevel = StorageLevel.NONE;
+  /** Stateful streams set this: they cannot run without periodic checkpoints. @internal */
+  protected mustCheckpoint = false;
+
+  /** The streams this one is computed from. */
+  abstract get dependencies(): DStream<unknown>[];
+  /** The interval at which this stream produces batches. */
+  abstract get slideDuration(): number;
+  /** Computes the batch for a valid time, or undefined when there is none. */
+  protected abstract compute(validTime: number): RDD<T> | undefined;
+
+  constructor(ssc: StreamingContext) {
+    ssc.assertCanAddStreams();
+    this.ssc = ssc;
+    this.id = ssc.graph.register(this as DStream<unknown>);
+  }
+
+  /** The StreamingContext of this stream (Spark's `context()`). */
+  context(): StreamingContext { return this.ssc; }
+
+  /** A short name for messages, e.g. `MappedDStream@3`. */
+  toString(): string { return `${this.constructor.name}@${this.id}`; }
+
+  /** True once the context has started this stream. */
+  get isInitialized(): boolean { return this.zeroTime !== undefined; }
+
+  /** The interval added to what parents must remember (window operators add their window). @internal */
+  get parentRememberDuration(): number | undefined { return this.rememberDuration; }
+
+  /**
+   * Keeps every batch in memory after computing it. streamlab always keeps batches in memory; the
+   * level is recorded for Spark's checkpoint rules. Default level MEMORY_ONLY_SER, as Spark.
+   */
+  persist(level: StorageLevel = StorageLevel.MEMORY_ONLY_SER): this {
+    if (this.isInitialized) throw Errors.changeAfterStart("storage level");
+    this.storageLevel = level;
+    return this;
+  }
+
+  /** Same as `persist()`. */
+  cache(): this { return this.persist(); }
+
+  /**
+   * Checkpoints this stream's batches every `interval` (a multiple of its slide). Stateful streams
+   * checkpoint by default; this overrides their interval.
+   */
+  checkpoint(interval: DurationLike): this {
+    if (this.isInitialized) throw Errors.changeAfterStart("checkpoint interval");
+    this.persist();
+    this.checkpointDuration = positiveMillis(interval, "checkpoint interval");
+    return this;
+  }
+
+  /**
+   * All batches between two times, both ends inclusive; unaligned times are floored onto the
+   * batch grid. Only valid once the context has started.
+   */
+  slice(fromTime: DurationLike | { milliseconds: number }, toTime: DurationLike | { milliseconds: number }): RDD<T>[] {
+    if (!this.isInitialized) throw Errors.notInitialized(this.toString());
+    const zero = this.zeroTime as number;
+    const from = floorTime(toMillis(fromTime as DurationLike, "fromTime"), this.slideDuration, zero);
+    const to = floorTime(toMillis(toTime as DurationLike, "toTime"), this.slideDuration, zero);
+    const out: RDD<T>[] = [];
+    for (let t = from; t <= to; t += this.slideDuration) {
+      if (t >= zero) {
+        const rdd = this.getOrCompute(t);
+        if (rdd) out.push(rdd);
+      }
+    }
+    return out;
+  }
+
+  /** True when this stream has a batch at `time`: after zeroTime and on its slide grid. @internal */
+  isTimeValid(time: number): boolean {
+    if (!this.isInitialized) throw Errors.notInitialized(this.toString());
+    const zero = this.zeroTime as number;
+    return time > zero && (time - zero) % this.slideDuration === 0;
+  }
+
+  /** The batch at `time`, computed once and remembered. @internal */
+  getOrCompute(time: number): RDD<T> | undefined {
+    const cached = this.generatedRDDs.get(time);
+    if (cached) return cached;
+    if (!this.isTimeValid(time)) return undefined;
+    const rdd = this.compute(time);
+    if (rdd) this.generatedRDDs.set(time, rdd);
+    return rdd;
+  }
+
+  /** True when `time` is a checkpoint time of this stream. @internal */
+  isCheckpointTime(time: number): boolean {
+    return this.checkpointDuration !== undefined && this.zeroTime !== undefined && (time - this.zeroTime) % this.checkpointDuration === 0;
+  }
+
+  /** Sets the grid origin and derives checkpoint and remember durations (Spark's initialize). @internal */
+  initialize(zeroTime: number): void {
+    if (this.zeroTime !== undefined && this.zeroTime !== zeroTime) {
+      throw new Error(`ZeroTime is already initialized to ${this.zeroTime} ms, cannot initialize it again to ${zeroTime} ms`);
+    }
+    this.zeroTime = zeroTime;
+    if (this.mustCheckpoint && this.checkpointDuration === undefined) {
+      this.checkpointDuration = this.defaultCheckpointInterval();
+      this.persist();
+    }
+    let minRemember = this.slideDuration;
+    if (this.checkpointDuration !== undefined && minRemember <= this.checkpointDuration) minRemember = this.checkpointDuration * 2;
+    if (this.rememberDuration === undefined || this.rememberDuration < minRemember) this.rememberDuration = minRemember;
+    for (const d of this.dependencies) d.initialize(zeroTime);
+  }
+
+  /** The smallest multiple of the slide that is at least 10 s (Spark's rule). @internal */
+  protected defaultCheckpointInterval(): number {
+    return this.slideDuration * Math.ceil(10_000 / this.slideDuration);
+  }
+
+  /** Raises the remember duration and propagates what parents must keep. @internal */
+  remember(duration: number | undefined): void {
+    if (duration !== undefined && (this.rememberDuration === undefined || duration > this.rememberDuration)) this.rememberDuration = duration;
+    for (const d of this.dependencies) d.remember(this.parentRememberDuration);
+  }
+
+  /** Spark's start-time checks of checkpoint and remember settings. @internal */
+  validateAtStart(): void {
+    const cls = this.constructor.name;
+    const cp = this.checkpointDuration;
+    if (cp !== undefined) {
+      if (!this.ssc.checkpointDir) throw Errors.checkpointDirNotSet();
+      if (cp < this.slideDuration) throw Errors.checkpointIntervalTooLow(cls, cp, this.slideDuration);
+      if (cp % this.slideDuration !== 0) throw Errors.checkpointIntervalNotMultiple(cls, cp, this.slideDuration);
+      if ((this.rememberDuration as number) <= cp) throw Errors.rememberNotMoreThanCheckpoint(cls, this.rememberDuration as number, cp);
+    }
+    for (const d of this.dependencies) d.validateAtStart();
+  }
+
+  /** Forgets batches older than the remember duration, here and upstream. @internal */
+  clearMetadata(time: number): void {
+    const limit = time - (this.rememberDuration ?? 0);
+    for (const t of this.generatedRDDs.keys()) if (t <= limit) this.generatedRDDs.delete(t);
+    for (const d of this.dependencies) d.clearMetadata(time);
+  }
+
+  /**
+   * The state this stream must carry across a restart (stateful streams override this); plain
+   * data only, encoded with v8.serialize. @internal
+   */
+  checkpointState(_time: number): unknown { return undefined; }
+
+  /** Restores what `checkpointState` returned. @internal */
+  restoreState(_state: unknown, _time: number): void {}
+
+  /** Fails with Spark's message unless every stream has the same slide and context. @internal */
+  protected static checkSameSlide(streams: DStream<unknown>[]): void {
+    if (streams.length === 0) throw Errors.emptyUnion();
+    const ctx = streams[0].ssc;
+    if (streams.some((s) => s.ssc !== ctx)) throw Errors.differentContexts();
+    const slides = streams.map((s) => s.slideDuration);
+    if (slides.some((s) => s !== slides[0])) throw Errors.differentSlides(slides);
+  }
+
+  /** Records a user function for this operator's fingerprint and returns it. @internal */
+  protected track<F extends Function>(fn: F): F {
+    if (typeof fn !== "function") throw Errors.badArgument(`${this.constructor.name}'s function argument`, fn, "must be a function");
+    this.userFunctions.push(fn);
+    return fn;
+  }
+}

@@ -1,0 +1,19 @@
+import { RDD } from "../rdd/rdd";
+import { Time } from "../time/time";
+import { DStream } from "./dstream";
+import { ForEachDStream, ForeachFunction } from "./foreach-dstream";
+
+declare module "./dstream" {
+  interface DStream<T> {
+    /**
+     * The generic output operation: runs `fn(rdd, time)` on every batch, empty ones included.
+     * `fn` may be async; the next output operation waits for it. Use `time` to write idempotently.
+     * @example counts.foreachRDD((rdd, time) => console.log(time.milliseconds, rdd.collect()))
+     */
+    foreachRDD(fn: (rdd: RDD<T>, time: Time) => void | Promise<void>): void;
+  }
+}
+
+DStream.prototype.foreachRDD = function <T>(this: DStream<T>, fn: ForeachFunction<T>): void {
+  new ForEachDStream(this, fn, "foreachRDD");
+};

@@ -1,0 +1,31 @@
+import { RDD } from "../rdd/rdd";
+import type { StreamingContext } from "../streaming-context";
+import { DStream } from "./dstream";
+
+/**
+ * A stream fed from outside the graph (Spark's InputDStream): its slide is the batch interval and
+ * the context starts and stops it.
+ */
+export abstract class InputDStream<T> extends DStream<T> {
+  /** A name for dashboards and listener events, e.g. "SocketInputDStream localhost:9999". */
+  name: string;
+
+  constructor(ssc: StreamingContext) {
+    super(ssc);
+    this.name = `${this.constructor.name.replace(/DStream$/, " stream")} [${this.id}]`;
+    ssc.graph.addInputStream(this);
+  }
+
+  get dependencies(): DStream<unknown>[] { return []; }
+  get slideDuration(): number { return this.ssc.batchDuration; }
+
+  /** Called when the context starts. */
+  start(): void {}
+  /** Called when the context stops. */
+  async stop(): Promise<void> {}
+
+  /** Reports what this stream read for a batch, for BatchInfo and listeners. */
+  protected reportInput(time: number, rdd: RDD<T>, metadata: Record<string, unknown> = {}): void {
+    this.ssc.inputInfoTracker.reportInfo(time, { inputStreamId: this.id, numRecords: rdd.count(), metadata });
+  }
+}

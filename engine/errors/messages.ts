@@ -1,0 +1,97 @@
+/**
+ * The one catalog of streamlab's user-facing errors. Each entry returns an Error with a stable
+ * `code`; the wording follows Spark's where Spark has a message (so search engines and the course
+ * still help) and adds the fix. docs/errors.md lists the codes.
+ */
+import { createError } from "./streaming-error";
+
+const ms = (d: number) => `${d} ms`;
+
+export const Errors = {
+  noOutput: () =>
+    createError(Error, "requirement failed: No output operations registered, so nothing to execute. Add an output operation such as print(), foreachRDD() or saveAsTextFiles() before start().", "STREAM_ERR_NO_OUTPUT"),
+  alreadyStopped: () =>
+    createError(Error, "StreamingContext has already been stopped. A stopped context cannot be restarted: create a new StreamingContext.", "STREAM_ERR_CONTEXT_STOPPED"),
+  anotherActive: (callSite: string) =>
+    createError(Error, `Only one StreamingContext may be started in this process. Currently running StreamingContext was started at\n${callSite}\nStop it with StreamingContext.stopActive() (or ssc.stop()), or reuse it with StreamingContext.getActiveOrCreate().`, "STREAM_ERR_ANOTHER_CONTEXT_ACTIVE"),
+  addAfterStart: () =>
+    createError(Error, "Adding new inputs, transformations, and output operations after starting a context is not supported. Define the whole graph before ssc.start(), or stop the context and build a new one.", "STREAM_ERR_ADD_AFTER_START"),
+  addAfterStop: () =>
+    createError(Error, "Adding new inputs, transformations, and output operations after stopping a context is not supported. Create a new StreamingContext.", "STREAM_ERR_ADD_AFTER_STOP"),
+  rememberTwice: (current: number) =>
+    createError(Error, `Remember duration already set as ${ms(current)}. Cannot set it again.`, "STREAM_ERR_REMEMBER_TWICE"),
+  badDuration: (name: string, value: unknown) =>
+    createError(TypeError, `${name} must be a Duration (Durations.seconds(1)) or a number of milliseconds, got ${describe(value)}.`, "STREAM_ERR_BAD_DURATION"),
+  nonPositiveDuration: (name: string, value: number) =>
+    createError(RangeError, `${name} must be a positive whole number of milliseconds, got ${value}. Use e.g. Durations.seconds(1).`, "STREAM_ERR_BAD_DURATION"),
+  badMaster: (master: string) =>
+    createError(RangeError, `Unsupported master "${master}". Use "local", "local[N]" with N >= 1, or "local[*]".`, "STREAM_ERR_BAD_MASTER"),
+  notInitialized: (stream: string) =>
+    createError(Error, `${stream} has not been initialized. Start the StreamingContext first.`, "STREAM_ERR_NOT_INITIALIZED"),
+  windowNotMultiple: (kind: "window" | "slide", cls: string, value: number, parentSlide: number) =>
+    createError(RangeError, `The ${kind} duration of ${cls} (${ms(value)}) must be a multiple of the slide duration of parent DStream (${ms(parentSlide)}). Use ${suggestMultiples(value, parentSlide)}.`, "STREAM_ERR_WINDOW_NOT_MULTIPLE"),
+  differentSlides: (slides: number[]) =>
+    createError(Error, `Some of the DStreams have different slide durations (${slides.map(ms).join(", ")}). Union, join, transformWith and cogroup need streams with the same slide; window the faster ones first.`, "STREAM_ERR_DIFFERENT_SLIDES"),
+  differentContexts: () =>
+    createError(Error, "Some of the DStreams belong to different StreamingContexts. Build all streams of one graph from one context.", "STREAM_ERR_DIFFERENT_CONTEXTS"),
+  emptyUnion: () => createError(Error, "requirement failed: List of DStreams to union is empty. Pass at least one DStream.", "STREAM_ERR_EMPTY_UNION"),
+  transformReturnedNull: () =>
+    createError(TypeError, "Transform function must not return null. Return an empty RDD (ssc.emptyRDD()) instead to represent no element as the result of transformation.", "STREAM_ERR_TRANSFORM_NULL"),
+  transformNotRDD: (value: unknown) =>
+    createError(TypeError, `Transform function must return an RDD, got ${describe(value)}. Build one with rdd.map(...) or ssc.parallelize([...]).`, "STREAM_ERR_TRANSFORM_NOT_RDD"),
+  checkpointDirNotSet: () =>
+    createError(Error, "requirement failed: The checkpoint directory has not been set. Please set it by StreamingContext.checkpoint().", "STREAM_ERR_NO_CHECKPOINT_DIR"),
+  checkpointIntervalTooLow: (cls: string, interval: number, slide: number) =>
+    createError(RangeError, `requirement failed: The checkpoint interval for ${cls} has been set to ${ms(interval)} which is lower than its slide time (${ms(slide)}). Please set it to at least ${ms(slide)}.`, "STREAM_ERR_CHECKPOINT_INTERVAL"),
+  checkpointIntervalNotMultiple: (cls: string, interval: number, slide: number) =>
+    createError(RangeError, `requirement failed: The checkpoint interval for ${cls} has been set to ${ms(interval)} which not a multiple of its slide time (${ms(slide)}). Please set it to a multiple of ${ms(slide)}.`, "STREAM_ERR_CHECKPOINT_INTERVAL"),
+  rememberNotMoreThanCheckpoint: (cls: string, remember: number, interval: number) =>
+    createError(RangeError, `requirement failed: The remember duration for ${cls} has been set to ${ms(remember)} which is not more than the checkpoint interval (${ms(interval)}). Please set it to a value higher than ${ms(interval)}.`, "STREAM_ERR_REMEMBER_TOO_SHORT"),
+  changeAfterStart: (what: "storage level" | "checkpoint interval") =>
+    createError(Error, `Cannot change ${what} of a DStream after streaming context has started. Set it before ssc.start().`, "STREAM_ERR_CHANGE_AFTER_START"),
+  stopInListener: () =>
+    createError(Error, "Cannot stop StreamingContext within listener bus thread. Stop it from outside the listener, e.g. with setImmediate(() => ssc.stop()).", "STREAM_ERR_STOP_IN_LISTENER"),
+  queueStreamCheckpoint: () =>
+    createError(Error, "queueStream doesn't support checkpointing. Please don't use queueStream when checkpointing is enabled.", "STREAM_ERR_QUEUE_CHECKPOINT"),
+  notPair: (op: string, value: unknown) =>
+    createError(TypeError, `${op} needs a stream of [key, value] pairs, got the element ${describe(value)}. Make pairs first, e.g. .mapToPair((x) => [x, 1]).`, "STREAM_ERR_NOT_PAIR"),
+  badNumPartitions: (value: unknown) =>
+    createError(RangeError, `numPartitions must be a whole number >= 1, got ${describe(value)}.`, "STREAM_ERR_BAD_PARTITIONS"),
+  emptyCollection: (op: string) =>
+    createError(Error, `${op} of an empty collection. Check rdd.isEmpty() first, or use fold() with a zero value.`, "STREAM_ERR_EMPTY_COLLECTION"),
+  noPreviousWindowValue: () =>
+    createError(Error, "Neither previous window has value for key, nor new values found. Are you sure your key class hashes consistently?", "STREAM_ERR_WINDOW_STATE"),
+  stateNotSet: () => createError(Error, "State is not set. Check state.exists() before state.get(), or use state.getOption().", "STREAM_ERR_STATE_NOT_SET"),
+  stateUpdateAfterRemove: () =>
+    createError(Error, "requirement failed: Cannot update the state after it has been removed", "STREAM_ERR_STATE_REMOVED"),
+  stateUpdateTimingOut: () =>
+    createError(Error, "requirement failed: Cannot update the state that is timing out", "STREAM_ERR_STATE_TIMING_OUT"),
+  stateRemoveTimingOut: () =>
+    createError(Error, "requirement failed: Cannot remove the state that is timing out", "STREAM_ERR_STATE_TIMING_OUT"),
+  stateRemoveTwice: () =>
+    createError(Error, "requirement failed: Cannot remove the state that has already been removed", "STREAM_ERR_STATE_REMOVED"),
+  badConf: (key: string, value: unknown, rule: string) =>
+    createError(RangeError, `Invalid value ${describe(value)} for configuration ${key}: ${rule}.`, "STREAM_ERR_BAD_CONF"),
+  badArgument: (name: string, value: unknown, rule: string) =>
+    createError(TypeError, `${name} ${rule}, got ${describe(value)}.`, "STREAM_ERR_BAD_ARGUMENT"),
+  timedOut: (what: string, timeoutMs: number) =>
+    createError(Error, `Timed out after ${ms(timeoutMs)} while ${what}.`, "STREAM_ERR_TIMEOUT"),
+};
+
+/** Describes a value for an error message: its type and a short rendering. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${String(value)}`;
+  if (typeof value === "function") return `a function`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  const name = (value as object).constructor?.name;
+  return name && name !== "Object" ? `a ${name}` : "an object";
+}
+
+function suggestMultiples(value: number, base: number): string {
+  const lower = Math.floor(value / base) * base;
+  const upper = lower + base;
+  return lower > 0 ? `${ms(lower)} or ${ms(upper)}` : ms(upper);
+}

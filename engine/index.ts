@@ -1,0 +1,59 @@
+/**
+ * streamlab: Spark Streaming's DStream API in TypeScript.
+ *
+ * @example
+ * import { StreamingContext, Durations } from "streamlab";
+ * const ssc = new StreamingContext({ appName: "WordCount", master: "local[2]", batchDuration: Durations.seconds(1) });
+ * ssc.socketTextStream("localhost", 9999)
+ *   .flatMap((line) => line.split(" "))
+ *   .mapToPair((w) => [w, 1])
+ *   .reduceByKey((a, b) => a + b)
+ *   .print();
+ * ssc.start();
+ * await ssc.awaitTermination();
+ */
+
+// Operators attach their methods to DStream when loaded: load them all with the package.
+import "./dstream/mapped";
+import "./dstream/flat-mapped";
+import "./dstream/filtered";
+import "./dstream/glommed";
+import "./dstream/map-partitioned";
+import "./dstream/transformed";
+import "./dstream/union";
+import "./dstream/map-valued";
+import "./dstream/pair-functions";
+import "./dstream/derived";
+import "./dstream/foreach-rdd";
+import "./dstream/print";
+import "./dstream/save-as-files";
+
+export { StreamingContext, StreamingContextState } from "./streaming-context";
+export type { StreamingContextOptions, StopOptions } from "./streaming-context";
+export { SparkConf } from "./conf";
+export type { ConfValue } from "./conf";
+export { Duration, Durations, Milliseconds, Seconds, Minutes } from "./time/duration";
+export type { DurationLike } from "./time/duration";
+export { Time } from "./time/time";
+export { ManualClock, SystemClock } from "./time/clock";
+export type { Clock, TimerHandle } from "./time/clock";
+export { DStream } from "./dstream/dstream";
+export { InputDStream } from "./dstream/input-dstream";
+export { RDD } from "./rdd/rdd";
+export type { PartitionSpec } from "./rdd/rdd";
+export { HashPartitioner } from "./rdd/partitioner";
+export type { Partitioner } from "./rdd/partitioner";
+export { CompactBuffer, formatValue } from "./rdd/compact-buffer";
+export { StorageLevel } from "./storage-level";
+export { BatchInfo } from "./scheduler/batch-info";
+export type { StreamInputInfo, OutputOperationInfo } from "./scheduler/batch-info";
+export type { StreamingListener, ReceiverInfo } from "./scheduler/listener";
+export { TestInputStream } from "./testing/test-input-stream";
+export { formatBatch } from "./dstream/print";
+export { readObjectFile, rddToFileName } from "./dstream/save-as-files";
+export { outputHooks } from "./output-hooks";
+export type { OutputHooks, PrintSink } from "./output-hooks";
+export { setLogger } from "./log";
+export type { Logger } from "./log";
+export { hasCode } from "./errors/streaming-error";
+export type { StreamingError } from "./errors/streaming-error";

@@ -1,0 +1,99 @@
+import { AppendOnlyMap } from "./append-only-map";
+import { CompactBuffer } from "./compact-buffer";
+import { hashCode, tupleHash } from "./java-hash";
+import { Partitioner } from "./partitioner";
+
+/**
+ * Spark's hash shuffle, reproduced down to the order of records in each output partition:
+ * the map side combines per input partition in a map keyed by `(partition, key)` and writes its
+ * output grouped by partition; the reduce side merges map outputs in map order into one
+ * AppendOnlyMap per partition and iterates it in slot order.
+ */
+
+export interface Aggregator<V, C> {
+  createCombiner: (v: V) => C;
+  mergeValue: (c: C, v: V) => C;
+  mergeCombiners: (a: C, b: C) => C;
+}
+
+/** `combineByKey` over partitions: returns the output partitions of [key, combiner] pairs. */
+export function combineByKey<K, V, C>(
+  partitions: readonly (readonly [K, V])[][],
+  agg: Aggregator<V, C>,
+  partitioner: Partitioner,
+  mapSideCombine = true,
+): [K, C][][] {
+  const n = partitioner.numPartitions;
+  // mapOutputs[m][r]: what map task m wrote for reduce partition r, in Spark's write order
+  const mapOutputs: [K, V | C][][][] = partitions.map((records) => {
+    const buckets: [K, V | C][][] = Array.from({ length: n }, () => []);
+    if (mapSideCombine) {
+      const map = new AppendOnlyMap<[number, K], C>((pk) => tupleHash(pk));
+      for (const [k, v] of records) {
+        const pid = partitioner.getPartition(k);
+        map.changeValue([pid, k], (had, old) => (had ? agg.mergeValue(old as C, v) : agg.createCombiner(v)));
+      }
+      map.forEach((c, pk) => buckets[pk[0]].push([pk[1], c]));
+    } else {
+      for (const rec of records) buckets[partitioner.getPartition(rec[0])].push([rec[0], rec[1]]);
+    }
+    return buckets;
+  });
+  const out: [K, C][][] = [];
+  for (let r = 0; r < n; r++) {
+    const map = new AppendOnlyMap<K, C>(hashCode);
+    for (const buckets of mapOutputs) {
+      for (const [k, x] of buckets[r]) {
+        if (mapSideCombine) map.changeValue(k, (had, old) => (had ? agg.mergeCombiners(old as C, x as C) : (x as C)));
+        else map.changeValue(k, (had, old) => (had ? agg.mergeValue(old as C, x as V) : agg.createCombiner(x as V)));
+      }
+    }
+    out.push(map.entries());
+  }
+  return out;
+}
+
+/** Combines the values of one partition by key in a single map (no shuffle), in Spark's order. */
+export function combineValuesByKey<K, V, C>(records: readonly (readonly [K, V])[], agg: Aggregator<V, C>): [K, C][] {
+  const map = new AppendOnlyMap<K, C>(hashCode);
+  for (const [k, v] of records) map.changeValue(k, (had, old) => (had ? agg.mergeValue(old as C, v) : agg.createCombiner(v)));
+  return map.entries();
+}
+
+/** Moves pairs to the partition their key belongs to, keeping map order (no aggregation). */
+export function partitionBy<K, V>(partitions: readonly (readonly [K, V])[][], partitioner: Partitioner): [K, V][][] {
+  const out: [K, V][][] = Array.from({ length: partitioner.numPartitions }, () => []);
+  for (const records of partitions) for (const rec of records) out[partitioner.getPartition(rec[0])].push([rec[0], rec[1]]);
+  return out;
+}
+
+/** One input of a cogroup: its partitions and the partitioner they are already laid out by, if any. */
+export interface CoGroupInput {
+  partitions: readonly (readonly [unknown, unknown])[][];
+  partitioner?: Partitioner;
+}
+
+/**
+ * Spark's CoGroupedRDD: per key, one CompactBuffer of values from each input. An input already
+ * partitioned by `partitioner` is read in place (a narrow dependency); others are shuffled.
+ */
+export function cogroup(inputs: CoGroupInput[], partitioner: Partitioner): [unknown, CompactBuffer<unknown>[]][][] {
+  const laidOut = inputs.map((input) =>
+    input.partitioner && input.partitioner.equals(partitioner) ? input.partitions : partitionBy(input.partitions, partitioner),
+  );
+  const out: [unknown, CompactBuffer<unknown>[]][][] = [];
+  for (let r = 0; r < partitioner.numPartitions; r++) {
+    const map = new AppendOnlyMap<unknown, CompactBuffer<unknown>[]>(hashCode);
+    laidOut.forEach((parts, i) => {
+      for (const [k, v] of parts[r] ?? []) {
+        map.changeValue(k, (had, old) => {
+          const groups = had ? (old as CompactBuffer<unknown>[]) : inputs.map(() => new CompactBuffer<unknown>());
+          groups[i].push(v);
+          return groups;
+        });
+      }
+    });
+    out.push(map.entries());
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+import type { StreamingContext } from "../streaming-context";
+import { RecurringTimer } from "../time/recurring-timer";
+
+/**
+ * Turns clock ticks into batches (Spark's JobGenerator): at each batch time T it allocates the
+ * received blocks to T, lets the input streams take their data, generates one job per output
+ * stream and submits them; after the batch it forgets what is no longer remembered.
+ */
+export class JobGenerator {
+  readonly timer: RecurringTimer;
+  /** The newest batch time whose jobs were generated. */
+  lastGeneratedTime: number | undefined;
+  private allocationWaiters: Array<() => void> = [];
+
+  constructor(private readonly ssc: StreamingContext) {
+    this.timer = new RecurringTimer(ssc.clock, ssc.batchDuration, (t) => this.generateJobs(t));
+  }
+
+  /** Starts a fresh graph: first batch at the next aligned time. Returns the first batch time. */
+  startFirstTime(): number {
+    const startTime = this.timer.getStartTime();
+    this.ssc.graph.start(startTime - this.ssc.batchDuration, startTime);
+    this.timer.start(startTime);
+    return startTime;
+  }
+
+  /** Resumes on the grid of `zeroTime`: first tick at the next aligned time after now. */
+  resume(zeroTime: number, originalStartTime: number): number {
+    this.ssc.graph.start(zeroTime, originalStartTime);
+    const restartTime = this.timer.getRestartTime(zeroTime);
+    this.timer.start(restartTime);
+    return restartTime;
+  }
+
+  /** Generates and submits the batch for `time` (also used to replay batches after recovery). */
+  generateJobs(time: number): void {
+    const ssc = this.ssc;
+    let jobs;
+    try {
+      ssc.receiverTracker.allocateBlocksToBatch(time);
+      for (const input of ssc.graph.inputStreams) if (input.isTimeValid(time)) input.getOrCompute(time);
+      jobs = ssc.graph.generateJobs(time);
+    } catch (e) {
+      ssc.reportError(`Error generating jobs for time ${time} ms`, e instanceof Error ? e : new Error(String(e)));
+      return;
+    } finally {
+      const waiters = this.allocationWaiters;
+      this.allocationWaiters = [];
+      for (const w of waiters) w();
+    }
+    this.lastGeneratedTime = time;
+    ssc.jobScheduler.submitJobSet(time, jobs, ssc.inputInfoTracker.getInfo(time));
+    ssc.recoveryHooks?.afterJobsGenerated?.(time);
+  }
+
+  /** Clean-up after every job of batch `time` has finished. */
+  async onBatchCompletion(time: number): Promise<void> {
+    const ssc = this.ssc;
+    ssc.graph.clearMetadata(time);
+    const maxRemember = ssc.graph.maxInputRememberDuration();
+    ssc.receiverTracker.cleanupOldBatches(time - maxRemember);
+    ssc.inputInfoTracker.cleanup(time - maxRemember);
+    await ssc.recoveryHooks?.afterBatchCompleted?.(time);
+  }
+
+  /** Resolves after the next batch allocation (graceful stop waits for received data this way). */
+  nextAllocation(): Promise<void> {
+    return new Promise((resolve) => this.allocationWaiters.push(resolve));
+  }
+}

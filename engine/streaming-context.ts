@@ -1,0 +1,374 @@
+import * as os from "os";
+import { ConfValue, parseMaster, SparkConf } from "./conf";
+import { DStream } from "./dstream/dstream";
+import { Errors } from "./errors/messages";
+import { DStreamGraph } from "./graph";
+import { log } from "./log";
+import { RDD, RDDContext } from "./rdd/rdd";
+import { InputInfoTracker } from "./scheduler/input-info-tracker";
+import { JobGenerator } from "./scheduler/job-generator";
+import { JobScheduler } from "./scheduler/job-scheduler";
+import { ListenerBus, StreamingListener } from "./scheduler/listener";
+import { ReceiverTracker } from "./scheduler/receiver-tracker";
+import { QueueInputDStream } from "./sources/queue-input-dstream";
+import { TransformedDStream } from "./dstream/transformed";
+import { UnionDStream } from "./dstream/union";
+import { Clock, isManualClock, SystemClock } from "./time/clock";
+import { DurationLike, positiveMillis } from "./time/duration";
+import { Time } from "./time/time";
+
+/** The life-cycle states of a StreamingContext (Spark's StreamingContextState). */
+export const StreamingContextState = { INITIALIZED: "INITIALIZED", ACTIVE: "ACTIVE", STOPPED: "STOPPED" } as const;
+/** One of INITIALIZED, ACTIVE, STOPPED. */
+export type StreamingContextState = (typeof StreamingContextState)[keyof typeof StreamingContextState];
+
+/** Options of `new StreamingContext({...})`. */
+export interface StreamingContextOptions {
+  /** The application name (Spark's `spark.app.name`); shown by dashboards. Default "streamlab". */
+  appName?: string;
+  /** `local`, `local[N]` or `local[*]`: N is the default number of partitions of pair operations. Default `local[2]`. */
+  master?: string;
+  /** The batch interval: `Durations.seconds(1)` or a number of milliseconds. */
+  batchDuration: DurationLike;
+  /** The clock batches run on: SystemClock (default), or ManualClock in tests. */
+  clock?: Clock;
+  /** Spark configuration, e.g. `{ "spark.streaming.receiver.maxRate": 1000 }`, or a SparkConf. */
+  conf?: SparkConf | Record<string, ConfValue>;
+}
+
+/** Options of `ssc.stop(...)`. */
+export interface StopOptions {
+  /** Wait until all received data has been processed (Spark's stopGracefully). Default false. */
+  stopGracefully?: boolean;
+  /** Accepted for Spark compatibility; streamlab has no separate SparkContext to stop. */
+  stopSparkContext?: boolean;
+}
+
+/**
+ * Hooks the fault-tolerance layer installs: write checkpoints after job generation and after
+ * each batch. @internal
+ */
+export interface RecoveryHooks {
+  afterJobsGenerated?(time: number): void;
+  afterBatchCompleted?(time: number): Promise<void> | void;
+  /** Starts the graph on restored state instead of fresh; returns the first batch time. */
+  start?(ssc: StreamingContext): number;
+  onStop?(ssc: StreamingContext, graceful: boolean): Promise<void>;
+}
+
+let activeContext: StreamingContext | undefined;
+
+/**
+ * The entry point of a streaming program (Spark's StreamingContext): creates input streams, holds
+ * the DStream graph, runs a batch every `batchDuration` once started.
+ *
+ * @example
+ * import { StreamingContext, Durations } from "streamlab";
+ * const ssc = new StreamingContext({ appName: "WordCount", master: "local[2]", batchDuration: Durations.seconds(1) });
+ * const lines = ssc.socketTextStream("localhost", 9999);
+ * lines.flatMap((l) => l.split(" ")).mapToPair((w) => [w, 1]).reduceByKey((a, b) => a + b).print();
+ * ssc.start();
+ * await ssc.awaitTermination();
+ */
+export class StreamingContext {
+  /** The batch interval in milliseconds. */
+  readonly batchDuration: number;
+  /** The configuration (Spark's SparkConf). */
+  readonly conf: SparkConf;
+  readonly clock: Clock;
+  /** The application name. */
+  readonly appName: string;
+  /** The master URL, e.g. `local[2]`. */
+  readonly master: string;
+  /** Partitions of pair operations by default: N of `local[N]`, or `spark.default.parallelism`. */
+  readonly defaultParallelism: number;
+  /** @internal */ readonly graph: DStreamGraph;
+  /** @internal */ readonly listenerBus = new ListenerBus();
+  /** @internal */ readonly inputInfoTracker = new InputInfoTracker();
+  /** @internal */ readonly receiverTracker = new ReceiverTracker();
+  /** @internal */ readonly jobScheduler: JobScheduler;
+  /** @internal */ readonly jobGenerator: JobGenerator;
+  /** @internal */ readonly rddContext: RDDContext;
+  /** @internal */ recoveryHooks: RecoveryHooks | undefined;
+  /** The checkpoint directory, once `checkpoint(dir)` was called. */
+  checkpointDir: string | undefined;
+  /** Wall-clock time (per `clock`) at which start() ran. */
+  startTime: number | undefined;
+  /** Where start() was called from, for the one-active-context error. */
+  startSite: string | undefined;
+
+  private state: StreamingContextState = StreamingContextState.INITIALIZED;
+  private lastError: Error | undefined;
+  private terminationWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private stopPromise: Promise<void> | undefined;
+  private unregisterIdle: (() => void) | undefined;
+
+  /** @param options appName, master, batchDuration, clock, conf */
+  constructor(options: StreamingContextOptions);
+  /** Java-lecture form: `new StreamingContext(new SparkConf().setAppName(..).setMaster(..), Durations.seconds(1))`. */
+  constructor(conf: SparkConf, batchDuration: DurationLike);
+  /** Scala form: `new StreamingContext("local[2]", "WordCount", Seconds(1))`. */
+  constructor(master: string, appName: string, batchDuration: DurationLike);
+  constructor(a: StreamingContextOptions | SparkConf | string, b?: DurationLike | string, c?: DurationLike) {
+    const opts = normalizeOptions(a, b, c);
+    this.conf = opts.conf instanceof SparkConf ? opts.conf.clone() : new SparkConf(opts.conf ?? {});
+    this.master = opts.master ?? this.conf.get("spark.master") ?? "local[2]";
+    this.appName = opts.appName ?? this.conf.get("spark.app.name") ?? "streamlab";
+    this.conf.set("spark.master", this.master).set("spark.app.name", this.appName);
+    this.batchDuration = positiveMillis(opts.batchDuration, "batchDuration");
+    const cores = parseMaster(this.master, os.cpus().length || 1);
+    const parallelismIsSet = this.conf.contains("spark.default.parallelism");
+    this.defaultParallelism = parallelismIsSet ? this.conf.getNumber("spark.default.parallelism", cores) : cores;
+    this.rddContext = { defaultParallelism: this.defaultParallelism, parallelismIsSet };
+    this.clock = opts.clock ?? new SystemClock();
+    this.graph = new DStreamGraph(this.batchDuration);
+    this.jobScheduler = new JobScheduler(this);
+    this.jobGenerator = new JobGenerator(this);
+    this.jobScheduler.onBatchCompletion = (t) => this.jobGenerator.onBatchCompletion(t);
+    if (cores === 1) {
+      log().warn("StreamingContext: spark.master should be set as local[n], n > 1 in local mode if you have receivers to get data, otherwise Spark jobs will not get resources to process the received data.");
+    }
+    const dir = this.conf.get("spark.streaming.checkpoint.directory");
+    if (dir) this.checkpoint(dir);
+  }
+
+  // ---- life cycle -------------------------------------------------------------------------
+
+  /** The context that is started and not stopped, if any. */
+  static getActive(): StreamingContext | undefined {
+    return activeContext;
+  }
+
+  /**
+   * The active context, or the one `create` builds. Notebook-friendly: re-running a cell that
+   * uses it does not start a second context.
+   */
+  static getActiveOrCreate(create: () => StreamingContext): StreamingContext {
+    return activeContext ?? create();
+  }
+
+  /** Stops the active context, if any (e.g. before re-running a notebook's set-up cell). */
+  static async stopActive(options: StopOptions = {}): Promise<void> {
+    await activeContext?.stop(options);
+  }
+
+  /** INITIALIZED, ACTIVE or STOPPED. */
+  getState(): StreamingContextState {
+    return this.state;
+  }
+
+  /**
+   * Starts running batches: validates the graph, starts receivers and the batch timer. Returns at
+   * once; batches run in the background. Only one context may be active per process.
+   */
+  start(): void {
+    if (this.state === StreamingContextState.ACTIVE) {
+      log().warn("StreamingContext: StreamingContext has already been started");
+      return;
+    }
+    if (this.state === StreamingContextState.STOPPED) throw Errors.alreadyStopped();
+    if (activeContext && activeContext !== this) throw Errors.anotherActive(activeContext.startSite ?? "<unknown>");
+    try {
+      this.graph.validate();
+      if (this.checkpointDir && this.graph.inputStreams.some((s) => s instanceof QueueInputDStream)) throw Errors.queueStreamCheckpoint();
+      this.startSite = callSite();
+      this.startTime = this.clock.getTimeMillis();
+      activeContext = this;
+      this.state = StreamingContextState.ACTIVE;
+      if (isManualClock(this.clock)) this.unregisterIdle = this.clock.addIdleWaiter(() => this.jobScheduler.whenIdle());
+      if (this.recoveryHooks?.start) this.recoveryHooks.start(this);
+      else this.jobGenerator.startFirstTime();
+      this.receiverTracker.startReceivers();
+    } catch (e) {
+      this.state = StreamingContextState.STOPPED;
+      if (activeContext === this) activeContext = undefined;
+      this.jobGenerator.timer.stop();
+      this.unregisterIdle?.();
+      throw e;
+    }
+    this.listenerBus.post("onStreamingStarted", { time: this.clock.getTimeMillis() });
+  }
+
+  /**
+   * Stops the context. Immediately: the timer stops, queued batches are dropped, the running one
+   * finishes. Gracefully (`{ stopGracefully: true }`): receivers stop, every received record is
+   * processed, then it stops. Idempotent. Resolves when everything has stopped.
+   */
+  stop(options?: StopOptions): Promise<void>;
+  /** Spark's `stop(stopSparkContext, stopGracefully)`. */
+  stop(stopSparkContext: boolean, stopGracefully?: boolean): Promise<void>;
+  stop(a: StopOptions | boolean = {}, b = false): Promise<void> {
+    const graceful = typeof a === "boolean" ? b : !!a.stopGracefully;
+    if (this.listenerBus.inListener) throw Errors.stopInListener();
+    if (this.stopPromise) return this.stopPromise;
+    if (this.state === StreamingContextState.INITIALIZED) {
+      log().warn("StreamingContext: StreamingContext has not been started yet");
+      this.state = StreamingContextState.STOPPED;
+      this.notifyTermination();
+      return (this.stopPromise = Promise.resolve());
+    }
+    if (this.state === StreamingContextState.STOPPED) {
+      log().warn("StreamingContext: StreamingContext has already been stopped");
+      return Promise.resolve();
+    }
+    return (this.stopPromise = this.doStop(graceful));
+  }
+
+  private async doStop(graceful: boolean): Promise<void> {
+    try {
+      if (graceful) {
+        await this.receiverTracker.stopReceivers("Stopped by driver");
+        const timeoutMs = this.conf.getTimeMs("spark.streaming.gracefulStopTimeout", 10 * this.batchDuration);
+        if (this.receiverTracker.hasUnallocatedBlocks()) {
+          await withTimeout(this.jobGenerator.nextAllocation(), timeoutMs, () =>
+            log().warn(`JobGenerator: Timed out while stopping the job generator (timeout = ${timeoutMs})`));
+        }
+        this.jobGenerator.timer.stop();
+        await this.jobScheduler.whenIdle();
+      } else {
+        this.jobGenerator.timer.stop();
+        this.jobScheduler.dropQueued();
+        await this.receiverTracker.stopReceivers("Stopped by driver");
+        await this.jobScheduler.whenIdle();
+      }
+      await this.recoveryHooks?.onStop?.(this, graceful);
+      await this.graph.stop();
+    } finally {
+      this.unregisterIdle?.();
+      if (activeContext === this) activeContext = undefined;
+      this.state = StreamingContextState.STOPPED;
+      this.notifyTermination();
+    }
+  }
+
+  /**
+   * Resolves when the context stops; rejects with the error of a failed batch (the stream itself
+   * keeps running, as in Spark).
+   */
+  awaitTermination(): Promise<void> {
+    if (this.lastError) return Promise.reject(this.lastError);
+    if (this.state === StreamingContextState.STOPPED) return Promise.resolve();
+    return new Promise((resolve, reject) => this.terminationWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Like awaitTermination, but gives up after `timeoutMs` of wall time: resolves true if stopped,
+   * false on timeout; rejects with a batch's error.
+   */
+  async awaitTerminationOrTimeout(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    try {
+      return await Promise.race([this.awaitTermination().then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reports an error of the running computation: listeners see it, awaitTermination rejects with it. @internal */
+  reportError(message: string, error: Error): void {
+    log().warn(`JobScheduler: ${message}: ${error.message}`);
+    this.lastError = error;
+    const waiters = this.terminationWaiters;
+    this.terminationWaiters = [];
+    for (const w of waiters) w.reject(error);
+  }
+
+  private notifyTermination(): void {
+    const waiters = this.terminationWaiters;
+    this.terminationWaiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  // ---- configuration ----------------------------------------------------------------------
+
+  /** Keeps every stream's batches at least `duration` (can be set once, before start). */
+  remember(duration: DurationLike): void {
+    this.graph.remember(positiveMillis(duration, "remember duration"));
+  }
+
+  /**
+   * Sets the checkpoint directory (created if missing). Needed by stateful operations and for
+   * recovery with `StreamingContext.getOrCreate`. `null` turns checkpointing off.
+   */
+  checkpoint(directory: string | null): void {
+    if (directory === null) { this.checkpointDir = undefined; return; }
+    if (typeof directory !== "string" || directory === "") throw Errors.badArgument("checkpoint directory", directory, "must be a non-empty path");
+    require("fs").mkdirSync(directory, { recursive: true });
+    this.checkpointDir = require("path").resolve(directory);
+  }
+
+  /** Registers a listener for streaming events. */
+  addStreamingListener(listener: StreamingListener): void {
+    this.listenerBus.add(listener);
+  }
+
+  /** Unregisters a listener. */
+  removeStreamingListener(listener: StreamingListener): void {
+    this.listenerBus.remove(listener);
+  }
+
+  // ---- graph building ---------------------------------------------------------------------
+
+  /** @internal Throws Spark's error when streams are added after start or stop. */
+  assertCanAddStreams(): void {
+    if (this.state === StreamingContextState.ACTIVE) throw Errors.addAfterStart();
+    if (this.state === StreamingContextState.STOPPED) throw Errors.addAfterStop();
+  }
+
+  /**
+   * A test source: each batch takes the next RDD (or array) from `queue` (`oneAtATime`), or all of
+   * them. When the queue is empty the batch is `defaultRDD`, or empty. Items pushed later are seen.
+   * Cannot be used with checkpointing.
+   */
+  queueStream<T>(queue: Array<RDD<T> | T[]>, oneAtATime = true, defaultRDD?: RDD<T> | T[]): DStream<T> {
+    return new QueueInputDStream(this, queue, oneAtATime, defaultRDD);
+  }
+
+  /** The union of streams with the same slide duration. */
+  union<T>(...streams: Array<DStream<T> | DStream<T>[]>): DStream<T> {
+    return new UnionDStream(streams.flat() as DStream<T>[]);
+  }
+
+  /**
+   * A stream computed by `fn` from the batches of several streams at each batch time.
+   * `fn` must return an RDD (an empty one, not null, when there is nothing).
+   */
+  transform<T>(streams: DStream<unknown>[], fn: (rdds: RDD<unknown>[], time: Time) => RDD<T>): DStream<T> {
+    return new TransformedDStream(streams, fn);
+  }
+
+  /** An RDD of `items` in `numSlices` partitions (default: the default parallelism). */
+  parallelize<T>(items: readonly T[], numSlices = this.defaultParallelism): RDD<T> {
+    return RDD.parallelize(items, numSlices, this.rddContext);
+  }
+
+  /** An RDD with no elements. */
+  emptyRDD<T>(): RDD<T> {
+    return RDD.empty<T>(this.rddContext);
+  }
+}
+
+function normalizeOptions(a: StreamingContextOptions | SparkConf | string, b?: DurationLike | string, c?: DurationLike): StreamingContextOptions {
+  if (a instanceof SparkConf) return { conf: a, batchDuration: b as DurationLike };
+  if (typeof a === "string") return { master: a, appName: b as string, batchDuration: c as DurationLike };
+  if (!a || typeof a !== "object") throw Errors.badArgument("new StreamingContext(...)", a, "takes { appName, master, batchDuration }");
+  return a;
+}
+
+/** The first stack frame outside streamlab's own files: where the user called start(). */
+function callSite(): string {
+  const lines = (new Error().stack ?? "").split("\n").slice(1).map((l) => l.trim());
+  const user = lines.filter((l) => !/[\\/](engine|dist[\\/]engine)[\\/]/.test(l) && !l.includes("node:internal"));
+  return (user.length ? user : lines).slice(0, 3).join("\n");
+}
+
+async function withTimeout(p: Promise<void>, ms: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<void>((resolve) => { timer = setTimeout(() => { onTimeout(); resolve(); }, ms); });
+  try {
+    await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
