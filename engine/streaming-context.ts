@@ -356,10 +356,12 @@ function normalizeOptions(a: StreamingContextOptions | SparkConf | string, b?: D
   return a;
 }
 
+const ENGINE_ROOT = require("path").dirname(__filename) + require("path").sep;
+
 /** The first stack frame outside streamlab's own files: where the user called start(). */
 function callSite(): string {
   const lines = (new Error().stack ?? "").split("\n").slice(1).map((l) => l.trim());
-  const user = lines.filter((l) => !/[\\/](engine|dist[\\/]engine)[\\/]/.test(l) && !l.includes("node:internal"));
+  const user = lines.filter((l) => !l.includes(ENGINE_ROOT) && !l.includes("node:internal"));
   return (user.length ? user : lines).slice(0, 3).join("\n");
 }
 
