@@ -4,6 +4,13 @@ import { Errors } from "./errors/messages";
 export type ConfValue = string | number | boolean;
 
 /**
+ * Settings given on the command line (`streamlab submit --master local[4] --conf k=v`), applied to
+ * every SparkConf created in this process before its own settings, as spark-submit does.
+ * @internal
+ */
+export const submitDefaults = new Map<string, string>();
+
+/**
  * Spark's `SparkConf`: string keys such as `spark.streaming.blockInterval`, with typed getters that
  * accept Spark's unit suffixes (`200ms`, `2s`, `1min`). Setters chain, as in the Java lecture:
  * `new SparkConf().setAppName("WordCount").setMaster("local[2]")`.
@@ -13,6 +20,7 @@ export class SparkConf {
 
   /** @param entries initial settings, e.g. `{ "spark.streaming.receiver.maxRate": 1000 }` */
   constructor(entries?: Record<string, ConfValue> | Iterable<[string, ConfValue]>) {
+    for (const [k, v] of submitDefaults) this.settings.set(k, v);
     if (entries) {
       const pairs = Symbol.iterator in Object(entries) ? (entries as Iterable<[string, ConfValue]>) : Object.entries(entries);
       for (const [k, v] of pairs) this.set(k, v);
