@@ -29,7 +29,8 @@ export const Errors = {
   notInitialized: (stream: string) =>
     createError(Error, `${stream} has not been initialized. Start the StreamingContext first.`, "STREAM_ERR_NOT_INITIALIZED"),
   windowNotMultiple: (kind: "window" | "slide", cls: string, value: number, parentSlide: number) =>
-    createError(RangeError, `The ${kind} duration of ${cls} (${ms(value)}) must be a multiple of the slide duration of parent DStream (${ms(parentSlide)}). Use ${suggestMultiples(value, parentSlide)}.`, "STREAM_ERR_WINDOW_NOT_MULTIPLE"),
+    // Spark words the incremental variant (ReducedWindowedDStream) as a require(): keep each prefix verbatim.
+    createError(RangeError, `${cls === "ReducedWindowedDStream" ? "requirement failed: " : ""}The ${kind} duration of ${cls} (${ms(value)}) must be ${cls === "ReducedWindowedDStream" ? "" : "a "}multiple of the slide duration of parent DStream (${ms(parentSlide)}). Use ${suggestMultiples(value, parentSlide)}.`, "STREAM_ERR_WINDOW_NOT_MULTIPLE"),
   differentSlides: (slides: number[]) =>
     createError(Error, `Some of the DStreams have different slide durations (${slides.map(ms).join(", ")}). Union, join, transformWith and cogroup need streams with the same slide; window the faster ones first.`, "STREAM_ERR_DIFFERENT_SLIDES"),
   differentContexts: () =>
@@ -76,6 +77,15 @@ export const Errors = {
     createError(TypeError, `${name} ${rule}, got ${describe(value)}.`, "STREAM_ERR_BAD_ARGUMENT"),
   timedOut: (what: string, timeoutMs: number) =>
     createError(Error, `Timed out after ${ms(timeoutMs)} while ${what}.`, "STREAM_ERR_TIMEOUT"),
+  // ---- tools: line server, sales stream, scaled clock (issue 5) ----
+  badOption: (option: string, value: unknown, rule: string, fix: string) =>
+    createError(RangeError, `${option} ${rule}, got ${describe(value)}. ${fix}`, "STREAM_ERR_BAD_OPTION"),
+  badClockSpeed: (value: unknown) =>
+    createError(RangeError, `ScaledClock speed must be a positive, finite number (stream milliseconds per wall millisecond), got ${describe(value)}. Use e.g. new ScaledClock({ speed: 8640 }) to play a day of stream time in 10 seconds.`, "STREAM_ERR_BAD_CLOCK_SPEED"),
+  notLoopback: (host: string) =>
+    createError(RangeError, `The line server binds the loopback interface only, got host ${describe(host)}. Use "127.0.0.1" (the default), "localhost" or "::1".`, "STREAM_ERR_NOT_LOOPBACK"),
+  malformedSale: (line: string, rule: string) =>
+    createError(Error, `Malformed sale ${describe(line)}: ${rule}. Expected storeid,productid,number,totalprice, e.g. "s1,p7,2,19.98".`, "STREAM_ERR_MALFORMED_SALE"),
 };
 
 /** Describes a value for an error message: its type and a short rendering. */
