@@ -1,0 +1,6 @@
+/**
+ * streamlab as notebooks see it: the engine's whole public API, plus the notebook outputs that the
+ * kernel adds to DStream and StreamingContext (display, chart, dashboard). Outside a kernel those
+ * outputs fall back to text on stdout.
+ */
+export * from "../engine/index";

@@ -1,0 +1,60 @@
+/**
+ * A live output: one place under a notebook cell that each batch redraws (a Jupyter display id),
+ * or, outside a kernel, a plain-text fallback on stdout.
+ */
+
+/** A Jupyter MIME bundle, e.g. `{ "text/plain": "...", "text/html": "<table>..." }`. Always has text/plain. */
+export interface MimeBundle {
+  "text/plain": string;
+  [mime: string]: unknown;
+}
+
+/** Builds the latest bundle when the output is actually redrawn (rendering may be async, e.g. SVG). */
+export type BundleRenderer = () => MimeBundle | Promise<MimeBundle>;
+
+/** One live output. */
+export interface LiveOutput {
+  /** Asks for a redraw with what `render` builds; redraws are coalesced to a bounded rate. */
+  update(render: BundleRenderer): void;
+  /** Sends any pending redraw now; resolves when sent. */
+  flush(): Promise<void>;
+}
+
+/** How the environment creates live outputs. The kernel runtime installs the Jupyter one. */
+export type LiveOutputFactory = (initial: MimeBundle) => LiveOutput;
+
+/**
+ * Outside a kernel (plain Node, `streamlab submit`): every redraw writes its text/plain to stdout,
+ * like print().
+ */
+export const textOutputFactory: LiveOutputFactory = () => {
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    update(render) {
+      chain = chain.then(async () => { process.stdout.write((await render())["text/plain"] + "\n"); }).catch((e) => {
+        process.stderr.write(`streamlab: could not render an output: ${(e as Error)?.message ?? e}\n`);
+      });
+    },
+    flush: () => chain,
+  };
+};
+
+let factory: LiveOutputFactory = textOutputFactory;
+
+/** Installs the environment's factory (the kernel runtime does, at start). */
+export function setLiveOutputFactory(f: LiveOutputFactory): void {
+  factory = f;
+}
+
+/** True once an environment other than plain text (the Jupyter kernel) is installed. */
+export function inNotebook(): boolean {
+  return factory !== textOutputFactory;
+}
+
+/**
+ * Creates a live output showing `initial` at once. Call it while the defining cell runs: in
+ * Jupyter, a display first written after its cell finished lands in whichever cell ran last.
+ */
+export function createLiveOutput(initial: MimeBundle): LiveOutput {
+  return factory(initial);
+}
