@@ -24,9 +24,12 @@ import "./dstream/union";
 import "./dstream/map-valued";
 import "./dstream/pair-functions";
 import "./dstream/derived";
+import "./dstream/window-functions";
 import "./dstream/foreach-rdd";
 import "./dstream/print";
 import "./dstream/save-as-files";
+import "./dstream/update-state-by-key";
+import "./dstream/map-with-state";
 
 export { StreamingContext, StreamingContextState } from "./streaming-context";
 export type { StreamingContextOptions, StopOptions } from "./streaming-context";
@@ -57,6 +60,12 @@ export { setLogger } from "./log";
 export type { Logger } from "./log";
 export { hasCode } from "./errors/streaming-error";
 export type { StreamingError } from "./errors/streaming-error";
+export { State } from "./state/state";
+export { StateSpec } from "./state/state-spec";
+export type { MappingFunction, TimedMappingFunction } from "./state/state-spec";
+export { MapWithStateDStream } from "./dstream/map-with-state";
+export type { UpdateFunction, TimedUpdateFunction, IteratorUpdateFunction, PairKey, PairValue } from "./dstream/state";
+export type { InitialState } from "./dstream/update-state-by-key";
 // Tools for the course (issue 5): line server, seeded sales stream, faster stream time.
 export { ScaledClock } from "./time/scaled-clock";
 export type { ScaledClockOptions } from "./time/scaled-clock";
