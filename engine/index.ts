@@ -24,6 +24,7 @@ import "./dstream/union";
 import "./dstream/map-valued";
 import "./dstream/pair-functions";
 import "./dstream/derived";
+import "./dstream/window-functions";
 import "./dstream/foreach-rdd";
 import "./dstream/print";
 import "./dstream/save-as-files";

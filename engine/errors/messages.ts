@@ -29,7 +29,8 @@ export const Errors = {
   notInitialized: (stream: string) =>
     createError(Error, `${stream} has not been initialized. Start the StreamingContext first.`, "STREAM_ERR_NOT_INITIALIZED"),
   windowNotMultiple: (kind: "window" | "slide", cls: string, value: number, parentSlide: number) =>
-    createError(RangeError, `The ${kind} duration of ${cls} (${ms(value)}) must be a multiple of the slide duration of parent DStream (${ms(parentSlide)}). Use ${suggestMultiples(value, parentSlide)}.`, "STREAM_ERR_WINDOW_NOT_MULTIPLE"),
+    // Spark words the incremental variant (ReducedWindowedDStream) as a require(): keep each prefix verbatim.
+    createError(RangeError, `${cls === "ReducedWindowedDStream" ? "requirement failed: " : ""}The ${kind} duration of ${cls} (${ms(value)}) must be ${cls === "ReducedWindowedDStream" ? "" : "a "}multiple of the slide duration of parent DStream (${ms(parentSlide)}). Use ${suggestMultiples(value, parentSlide)}.`, "STREAM_ERR_WINDOW_NOT_MULTIPLE"),
   differentSlides: (slides: number[]) =>
     createError(Error, `Some of the DStreams have different slide durations (${slides.map(ms).join(", ")}). Union, join, transformWith and cogroup need streams with the same slide; window the faster ones first.`, "STREAM_ERR_DIFFERENT_SLIDES"),
   differentContexts: () =>

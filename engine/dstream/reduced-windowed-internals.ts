@@ -1,0 +1,44 @@
+import { Errors } from "../errors/messages";
+import { CompactBuffer } from "../rdd/compact-buffer";
+
+/** The user functions of an incremental window reduction. @internal */
+export interface WindowReducer<K, V> {
+  /** Adds values: associative and commutative. */
+  reduceFunc: (a: V, b: V) => V;
+  /** Removes values: `invReduceFunc(reduceFunc(x, y), y) == x`. */
+  invReduceFunc: (a: V, b: V) => V;
+  /** Keeps a key in the window only while this returns true; without it keys are never dropped. */
+  filterFunc?: (kv: [K, V]) => boolean;
+}
+
+/**
+ * The new window value of one key from its cogrouped values (Spark's `mergeValues` in
+ * ReducedWindowedDStream.compute): group 0 holds the previous window's value, then `numOld` groups
+ * of reduced batches leaving the window, then the reduced batches entering it. Each group holds at
+ * most one value, because every input is already reduced by key. @internal
+ */
+export function mergeWindowValues<V>(groups: CompactBuffer<V>[], numOld: number, reduceFunc: (a: V, b: V) => V, invReduceFunc: (a: V, b: V) => V): V {
+  const present = (g: CompactBuffer<V>) => g.length > 0;
+  const oldValues = groups.slice(1, 1 + numOld).filter(present).map((g) => g[0]);
+  const newValues = groups.slice(1 + numOld).filter(present).map((g) => g[0]);
+  if (groups[0].length === 0) {
+    // Reached when only leaving batches hold the key, e.g. after filterFunc dropped it while
+    // older values of it were still inside the window: Spark fails the batch the same way.
+    if (newValues.length === 0) throw Errors.noPreviousWindowValue();
+    return newValues.reduce(reduceFunc);
+  }
+  let value = groups[0][0];
+  if (oldValues.length > 0) value = invReduceFunc(value, oldValues.reduce(reduceFunc));
+  if (newValues.length > 0) value = reduceFunc(value, newValues.reduce(reduceFunc));
+  return value;
+}
+
+/**
+ * What a ReducedWindowedDStream saves besides its own batch at a checkpoint time C: the reduced
+ * parent batches in (C − window, C], which the windows after C subtract as they slide past them.
+ * Plain data for v8.serialize. @internal
+ */
+export interface ReducedWindowCheckpoint {
+  /** `[batch time, partitions]` of the reduced parent stream, oldest first. */
+  reducedBatches: [number, unknown[][]][];
+}

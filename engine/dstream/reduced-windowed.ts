@@ -1,0 +1,99 @@
+import { Partitioner } from "../rdd/partitioner";
+import { RDD } from "../rdd/rdd";
+import { cogroup } from "../rdd/shuffle";
+import { CompactBuffer } from "../rdd/compact-buffer";
+import { StorageLevel } from "../storage-level";
+import { DStream } from "./dstream";
+import "./pair-functions";
+import { mergeWindowValues, ReducedWindowCheckpoint, WindowReducer } from "./reduced-windowed-internals";
+import { checkWindow } from "./windowed";
+
+/**
+ * The incremental `reduceByKeyAndWindow(reduceFunc, invReduceFunc, ...)` (Spark's
+ * ReducedWindowedDStream). Each window is the previous window's result, minus the reduced batches
+ * that left it (`invReduceFunc`), plus the ones that entered it (`reduceFunc`), so a long window
+ * costs only what slides in and out. Keys stay (e.g. with count 0) unless `filterFunc` drops them.
+ * Stateful: each window depends on the previous one, so it needs `ssc.checkpoint(dir)`.
+ */
+export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
+  protected override mustCheckpoint = true;
+  /** The parent's batches reduced by key: what the windows add and subtract. */
+  readonly reducedStream: DStream<[K, V]>;
+
+  /**
+   * @param windowDuration ms, a multiple of the parent's slide
+   * @param windowSlide ms, a multiple of the parent's slide
+   */
+  constructor(
+    readonly parent: DStream<[K, V]>,
+    private readonly reducer: WindowReducer<K, V>,
+    readonly windowDuration: number,
+    private readonly windowSlide: number,
+    readonly partitioner: Partitioner,
+  ) {
+    checkWindow("ReducedWindowedDStream", parent, windowDuration, windowSlide);
+    super(parent.ssc);
+    this.track(reducer.reduceFunc);
+    this.track(reducer.invReduceFunc);
+    if (reducer.filterFunc) this.track(reducer.filterFunc);
+    this.reducedStream = parent.reduceByKey(reducer.reduceFunc, partitioner);
+    this.persist(StorageLevel.MEMORY_ONLY_SER);
+  }
+
+  get dependencies(): DStream<unknown>[] { return [this.reducedStream as DStream<unknown>]; }
+  get slideDuration(): number { return this.windowSlide; }
+  override get parentRememberDuration(): number | undefined { return (this.rememberDuration ?? 0) + this.windowDuration; }
+
+  /** Persists this stream and its reduced parent batches, which every window reuses. */
+  override persist(level: StorageLevel = StorageLevel.MEMORY_ONLY_SER): this {
+    super.persist(level);
+    this.reducedStream.persist(level);
+    return this;
+  }
+
+  /**
+   * Sets Spark's default checkpoint interval before the base initializes: the base would also
+   * re-persist this stream once its zeroTime is set, which fails; it is persisted since construction. @internal
+   */
+  override initialize(zeroTime: number): void {
+    if (this.checkpointDuration === undefined) this.checkpointDuration = this.defaultCheckpointInterval();
+    super.initialize(zeroTime);
+  }
+
+  protected compute(time: number): RDD<[K, V]> {
+    const step = this.parent.slideDuration;
+    const windowStart = time - this.windowDuration + step;
+    const previousEnd = time - this.windowSlide;
+    //  |  previous window  [ old batches | ...shared... ]
+    //                      [ ...shared... | new batches ]  current window
+    const oldRDDs = this.reducedStream.slice(windowStart - this.windowSlide, windowStart - step);
+    const newRDDs = this.reducedStream.slice(previousEnd + step, time);
+    const previous = this.getOrCompute(previousEnd) ?? this.ssc.emptyRDD<[K, V]>();
+    const inputs = [previous, ...oldRDDs, ...newRDDs].map((r) => ({ partitions: r.partitions, partitioner: r.partitioner }));
+    const { reduceFunc, invReduceFunc, filterFunc } = this.reducer;
+    const merged = cogroup(inputs, this.partitioner).map((part) =>
+      part.map(([k, groups]) => [k, mergeWindowValues(groups as CompactBuffer<V>[], oldRDDs.length, reduceFunc, invReduceFunc)] as [K, V]));
+    const rdd = new RDD(merged, this.ssc.rddContext, this.partitioner);
+    return filterFunc ? rdd.filter(filterFunc) : rdd;
+  }
+
+  /**
+   * Besides its own batch (saved by the generic checkpoint), keeps the reduced parent batches of
+   * the last window, so that windows after a restart subtract exactly what they would have
+   * (Spark instead recomputes them from the sources, which may no longer have them).
+   */
+  override checkpointState(time: number): ReducedWindowCheckpoint {
+    const reducedBatches: [number, unknown[][]][] = [];
+    for (const [t, rdd] of this.reducedStream.generatedRDDs) {
+      if (t > time - this.windowDuration && t <= time) reducedBatches.push([t, rdd.partitions]);
+    }
+    return { reducedBatches: reducedBatches.sort((a, b) => a[0] - b[0]) };
+  }
+
+  override restoreState(state: unknown): void {
+    const saved = state as ReducedWindowCheckpoint | undefined;
+    for (const [t, partitions] of saved?.reducedBatches ?? []) {
+      this.reducedStream.generatedRDDs.set(t, new RDD(partitions as [K, V][][], this.ssc.rddContext, this.partitioner));
+    }
+  }
+}
