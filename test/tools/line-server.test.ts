@@ -27,7 +27,7 @@ class LineClient {
 
   static connect(port: number): Promise<LineClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, "127.0.0.1", () => resolve(new LineClient(socket)));
+      const socket: net.Socket = net.connect(port, "127.0.0.1", () => resolve(new LineClient(socket)));
       socket.once("error", reject);
     });
   }
