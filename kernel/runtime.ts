@@ -4,6 +4,7 @@ import { DisplayPort, JupyterDisplay } from "./jupyter-display";
 import { setLiveOutputFactory } from "./live-output";
 import { installRequireHook, installTypeResolution } from "./module-resolution";
 import { createPrintOutput } from "./print-output";
+import { installProtocolFixes } from "./tslab-protocol";
 
 /** How long kernel shutdown waits for the active context's graceful stop (Jupyter kills at 5 s). */
 const SHUTDOWN_STOP_TIMEOUT_MS = 4000;
@@ -24,6 +25,7 @@ interface TslabJupyter {
 export function installRuntime(): void {
   installRequireHook();
   installTypeResolution();
+  installProtocolFixes();
   const jupyter = require("tslab/dist/jupyter.js") as TslabJupyter;
   // The writer of the cell executing now: updates then reach nbclient (which only reads the
   // current cell's messages); JupyterLab routes them by display id to the defining cell anyway.

@@ -1,0 +1,129 @@
+import * as util from "util";
+import { packageRoot } from "./package-root";
+
+/**
+ * Brings tslab's replies closer to the Jupyter messaging protocol (v5.3), the way ipykernel
+ * answers, so Jupyter's conformance suite, nbclient and JupyterLab get what they expect:
+ * - kernel_info_reply carries `status: "ok"` and names the streamlab kernel;
+ * - a failing cell sends an `error` message (ename, evalue, traceback) and its execute_reply
+ *   carries the same fields; the texts are tslab's own (`line:col - message` for compile errors,
+ *   the stack for runtime errors);
+ * - a cell's last expression becomes an `execute_result` (tslab writes it to stdout);
+ * - comm_info_reply has its own message type.
+ */
+
+interface ZmqMessage {
+  header: Record<string, unknown>;
+  content: Record<string, unknown>;
+  createReply(): ZmqMessage;
+  signAndSend(key: string, sock: unknown): void;
+}
+interface ZmqServerLike {
+  connInfo: { key: string };
+  iopub: unknown;
+  handler: HandlerLike;
+}
+interface HandlerLike {
+  execCount: number;
+  handleKernel(): Record<string, unknown>;
+  handleExecute(req: unknown, writeStream: StreamWriter, writeDisplayData: DisplayWriter): Promise<Record<string, unknown>>;
+  handleExecuteImpl(req: unknown, writeStream: StreamWriter, writeDisplayData: DisplayWriter): Promise<unknown>;
+}
+type StreamWriter = (name: string, text: string) => void;
+type DisplayWriter = ((data: unknown, update: boolean) => void) & { cell?: CellRun };
+interface ExecutorConsole { log(...a: unknown[]): void; error(...a: unknown[]): void }
+
+/** One execute_request while it runs. */
+interface CellRun {
+  send(msgType: string, content: Record<string, unknown>): void;
+  handler: HandlerLike;
+  errors: Array<{ ename: string; evalue: string; traceback: string[] }>;
+}
+
+let current: CellRun | undefined;
+
+/** Installs the protocol fixes into tslab's modules; call before startKernel. */
+export function installProtocolFixes(): void {
+  const jupyter = require("tslab/dist/jupyter.js");
+  const executor = require("tslab/dist/executor.js");
+  const tsVersion = require(require.resolve("@tslab/typescript-for-tslab/package.json", { paths: [require.resolve("tslab/package.json")] })).version;
+  const version = JSON.parse(require("fs").readFileSync(require("path").join(packageRoot(), "package.json"), "utf8")).version;
+
+  const handleKernel = jupyter.JupyterHandlerImpl.prototype.handleKernel;
+  jupyter.JupyterHandlerImpl.prototype.handleKernel = function (this: HandlerLike) {
+    const reply = handleKernel.call(this) as { language_info: Record<string, unknown> } & Record<string, unknown>;
+    reply.language_info.version = tsVersion;
+    return { status: "ok", ...reply, implementation: "streamlab", implementation_version: version, banner: `TypeScript (streamlab ${version}, tslab, TypeScript ${tsVersion}, Node ${process.version})` };
+  };
+
+  const handleExecuteImpl = jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl;
+  jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl = function (this: HandlerLike, req: unknown, writeStream: StreamWriter, writeDisplayData: DisplayWriter) {
+    current = writeDisplayData.cell;
+    return handleExecuteImpl.call(this, req, writeStream, writeDisplayData);
+  };
+
+  jupyter.ZmqServer.prototype.handleExecute = async function (this: ZmqServerLike, sock: unknown, msg: ZmqMessage) {
+    const send = (msgType: string, content: Record<string, unknown>) => {
+      const m = msg.createReply();
+      m.header.msg_type = msgType;
+      m.content = content;
+      m.signAndSend(this.connInfo.key, this.iopub);
+    };
+    const cell: CellRun = { send, handler: this.handler, errors: [] };
+    const writeStream: StreamWriter = (name, text) => send("stream", { name, text });
+    const writeDisplayData: DisplayWriter = Object.assign((data: unknown, update: boolean) => send(update ? "update_display_data" : "display_data", data as Record<string, unknown>), { cell });
+    const content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
+    if (content.status === "error") {
+      const err = cell.errors[0] ?? { ename: "Error", evalue: "The cell failed.", traceback: [] };
+      const traceback = cell.errors.flatMap((e) => e.traceback);
+      send("error", { ename: err.ename, evalue: err.evalue, traceback });
+      Object.assign(content, { ename: err.ename, evalue: err.evalue, traceback });
+    } else if (content.status === "ok") {
+      // Diagnostics of a %module cell do not fail it: show them as tslab does, on stderr.
+      for (const e of cell.errors) writeStream("stderr", e.traceback.join("\n") + "\n");
+    }
+    const reply = msg.createReply();
+    reply.header.msg_type = "execute_reply";
+    reply.content = content;
+    reply.signAndSend(this.connInfo.key, sock);
+  };
+
+  jupyter.ZmqServer.prototype.handleCommInfoRequest = function (this: ZmqServerLike, sock: unknown, msg: ZmqMessage) {
+    const reply = msg.createReply();
+    reply.header.msg_type = "comm_info_reply";
+    reply.content = { status: "ok", comms: {} };
+    reply.signAndSend(this.connInfo.key, sock);
+  };
+
+  const createExecutor = executor.createExecutor;
+  executor.createExecutor = (rootDir: string, convs: unknown, _console: ExecutorConsole) => createExecutor(rootDir, convs, executorConsole);
+}
+
+/** The console tslab's executor reports through: only its own messages, never the user's. */
+const executorConsole: ExecutorConsole = {
+  // The executor logs exactly one thing: the value of the cell's last expression.
+  log(value: unknown) {
+    if (!current) return void console.log(value);
+    const text = typeof value === "string" ? value : util.inspect(value);
+    current.send("execute_result", { execution_count: current.handler.execCount, data: { "text/plain": text }, metadata: {} });
+  },
+  error(...args: unknown[]) {
+    if (!current) return void console.error(...args);
+    current.errors.push(describeError(args));
+  },
+};
+
+function describeError(args: unknown[]): { ename: string; evalue: string; traceback: string[] } {
+  const [first] = args;
+  if (args.length === 1 && first instanceof Error) {
+    return { ename: first.name, evalue: first.message, traceback: (first.stack ?? `${first.name}: ${first.message}`).split("\n") };
+  }
+  if (args.length === 1 && first !== null && typeof first === "object" && "message" in first) {
+    const e = first as { name?: unknown; message: unknown; stack?: unknown };
+    return { ename: String(e.name ?? "Error"), evalue: String(e.message), traceback: String(e.stack ?? e.message).split("\n") };
+  }
+  if (args.length === 1) return { ename: "Error", evalue: util.inspect(first), traceback: [`Uncaught ${util.inspect(first)}`] };
+  // Diagnostics: ("%s%d:%d - %s", file, line, column, message).
+  const text = util.format(...args);
+  return { ename: "CompileError", evalue: text, traceback: [text] };
+}
