@@ -90,7 +90,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
     return { reducedBatches: reducedBatches.sort((a, b) => a[0] - b[0]) };
   }
 
-  override restoreState(state: unknown): void {
+  override restoreState(state: unknown, _time?: number): void {
     const saved = state as ReducedWindowCheckpoint | undefined;
     for (const [t, partitions] of saved?.reducedBatches ?? []) {
       this.reducedStream.generatedRDDs.set(t, new RDD(partitions as [K, V][][], this.ssc.rddContext, this.partitioner));
