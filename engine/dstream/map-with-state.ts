@@ -103,7 +103,6 @@ declare module "./dstream" {
      * running.stateSnapshots().print();            // every word's count after each batch
      */
     mapWithState<S, E>(
-      this: DStream<readonly [unknown, unknown]>,
       spec: StateSpec<PairKey<T>, PairValue<T>, S, E>,
     ): MapWithStateDStream<PairKey<T>, PairValue<T>, S, E>;
   }

@@ -32,7 +32,6 @@ declare module "./dstream" {
      * words.mapToPair((w) => [w, 1]).updateStateByKey(updateFunction).print();
      */
     updateStateByKey<S = PairValue<T>>(
-      this: DStream<readonly [unknown, unknown]>,
       updateFn: UpdateFunction<PairValue<T>, S>,
       partitions?: PartitionSpec,
       initialState?: InitialState<PairKey<T>, S>,
@@ -44,7 +43,6 @@ declare module "./dstream" {
      * spares a shuffle per batch but is only right when keys stay in their partition.
      */
     updateStateByKey<S = PairValue<T>>(
-      this: DStream<readonly [unknown, unknown]>,
       updateFn: IteratorUpdateFunction<PairKey<T>, PairValue<T>, S>,
       partitioner: Partitioner,
       rememberPartitioner: boolean,
@@ -56,7 +54,6 @@ declare module "./dstream" {
      * @example pairs.updateStateByKey((time, key, values, last?: number) => values.length ? time.milliseconds : last, new HashPartitioner(2), true)
      */
     updateStateByKey<S = PairValue<T>>(
-      this: DStream<readonly [unknown, unknown]>,
       updateFn: TimedUpdateFunction<PairKey<T>, PairValue<T>, S>,
       partitioner: Partitioner,
       rememberPartitioner: boolean,
