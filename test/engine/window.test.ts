@@ -1,5 +1,6 @@
 import { DStream, StorageLevel, StreamingContext, ManualClock, TestInputStream, Durations, formatValue, setLogger } from "../../engine";
 import type { Logger } from "../../engine";
+import { captureStdout } from "../helpers/capture";
 import { runOperation, setupOperation, testOperation } from "../helpers/test-operation";
 
 // Golden cases ported from Spark's WindowOperationsSuite (batch 1 s, input batches in 2 partitions).
@@ -269,5 +270,32 @@ describe("incremental windows need a checkpoint directory", () => {
       code: "STREAM_ERR_NO_CHECKPOINT_DIR",
       message: "requirement failed: The checkpoint directory has not been set. Please set it by StreamingContext.checkpoint().",
     }));
+  });
+});
+
+describe("windowed word count, printed", () => {
+  afterEach(async () => { await StreamingContext.stopActive(); });
+
+  it("prints Spark's format; keys stay at 0 after leaving the window", async () => {
+    const { ssc, clock } = setupOperation([["a b a"], ["c"], []], (lines) => {
+      const counts = lines.flatMap((l) => l.split(" ")).mapToPair((w) => [w, 1] as [string, number])
+        .reduceByKeyAndWindow((x, y) => x + y, (x, y) => x - y, Durations.seconds(2), Durations.seconds(1));
+      counts.print();
+      return counts;
+    });
+    const out = captureStdout();
+    try {
+      ssc.start();
+      await clock.advance(3000);
+    } finally {
+      out.restore();
+      await ssc.stop();
+    }
+    const line = "-------------------------------------------";
+    expect(out.text()).toBe([
+      line, "Time: 1000 ms", line, "(b,1)", "(a,2)", "",
+      line, "Time: 2000 ms", line, "(b,1)", "(a,2)", "(c,1)", "",
+      line, "Time: 3000 ms", line, "(b,0)", "(a,0)", "(c,1)", "", "",
+    ].join("\n"));
   });
 });
