@@ -11,11 +11,19 @@ import { JobScheduler } from "./scheduler/job-scheduler";
 import { ListenerBus, StreamingListener } from "./scheduler/listener";
 import { ReceiverTracker } from "./scheduler/receiver-tracker";
 import { QueueInputDStream } from "./sources/queue-input-dstream";
+import { ReceiverInputDStream } from "./dstream/receiver-input-dstream";
+import type { Receiver } from "./receiver/receiver";
+import { SocketInputDStream } from "./sources/socket-input-dstream";
+import { bytesToLines } from "./sources/line-splitter";
+import type { SocketConverter } from "./sources/socket-receiver";
+import { FileInputDStream, FileStreamOptions, fixedLengthRecords, textLines, textRecords } from "./sources/file-input-dstream";
+import { StorageLevel } from "./storage-level";
 import { TransformedDStream } from "./dstream/transformed";
 import { UnionDStream } from "./dstream/union";
 import { Clock, isManualClock, SystemClock } from "./time/clock";
 import { DurationLike, positiveMillis } from "./time/duration";
 import { Time } from "./time/time";
+import { defaultRecoveryHooks, getActiveOrCreate, getOrCreate, GetOrCreateOptions } from "./checkpoint/recovery";
 
 /** The life-cycle states of a StreamingContext (Spark's StreamingContextState). */
 export const StreamingContextState = { INITIALIZED: "INITIALIZED", ACTIVE: "ACTIVE", STOPPED: "STOPPED" } as const;
@@ -54,6 +62,8 @@ export interface RecoveryHooks {
   /** Starts the graph on restored state instead of fresh; returns the first batch time. */
   start?(ssc: StreamingContext): number;
   onStop?(ssc: StreamingContext, graceful: boolean): Promise<void>;
+  /** Lets go of files and handlers without writing anything (abandonForTest). */
+  release?(): void;
 }
 
 let activeContext: StreamingContext | undefined;
@@ -143,8 +153,34 @@ export class StreamingContext {
    * The active context, or the one `create` builds. Notebook-friendly: re-running a cell that
    * uses it does not start a second context.
    */
-  static getActiveOrCreate(create: () => StreamingContext): StreamingContext {
-    return activeContext ?? create();
+  static getActiveOrCreate(create: () => StreamingContext): StreamingContext;
+  /** The active context, or `getOrCreate(checkpointPath, create)`: recovers from a checkpoint when there is one. */
+  static getActiveOrCreate(checkpointPath: string, create: () => StreamingContext, options?: GetOrCreateOptions): StreamingContext;
+  static getActiveOrCreate(a: string | (() => StreamingContext), b?: () => StreamingContext, options?: GetOrCreateOptions): StreamingContext {
+    if (typeof a === "string") return getActiveOrCreate(activeContext, a, b as () => StreamingContext, options);
+    return activeContext ?? a();
+  }
+
+  /**
+   * Recovers a context from the checkpoint in `checkpointPath`, or creates a new one. `create`
+   * builds the whole graph (inputs, operations, outputs, `ssc.checkpoint(dir)`) and always runs:
+   * JavaScript functions cannot be stored, so the graph is rebuilt and the checkpoint's state is
+   * put back into it. If the checkpoint was written by a different graph, it fails with an error
+   * naming the differences (see `options` for the ways forward). On `start()` the pending and
+   * down-time batches are replayed (long empty stretches coalesced) on the original batch grid.
+   *
+   * @example
+   * const ssc = StreamingContext.getOrCreate("checkpoints/wc", () => {
+   *   const ssc = new StreamingContext({ appName: "WordCount", batchDuration: Durations.seconds(1) });
+   *   ssc.checkpoint("checkpoints/wc");
+   *   ssc.socketTextStream("localhost", 9999).flatMap((l) => l.split(" ")).mapToPair((w) => [w, 1])
+   *     .updateStateByKey((vs: number[], s?: number) => vs.reduce((a, b) => a + b, s ?? 0)).print();
+   *   return ssc;
+   * });
+   * ssc.start();
+   */
+  static getOrCreate(checkpointPath: string, create: () => StreamingContext, options?: GetOrCreateOptions): StreamingContext {
+    return getOrCreate(checkpointPath, create, options);
   }
 
   /** Stops the active context, if any (e.g. before re-running a notebook's set-up cell). */
@@ -176,6 +212,7 @@ export class StreamingContext {
       activeContext = this;
       this.state = StreamingContextState.ACTIVE;
       if (isManualClock(this.clock)) this.unregisterIdle = this.clock.addIdleWaiter(() => this.jobScheduler.whenIdle());
+      this.recoveryHooks ??= defaultRecoveryHooks(this);
       if (this.recoveryHooks?.start) this.recoveryHooks.start(this);
       else this.jobGenerator.startFirstTime();
       this.receiverTracker.startReceivers();
@@ -239,6 +276,20 @@ export class StreamingContext {
       this.state = StreamingContextState.STOPPED;
       this.notifyTermination();
     }
+  }
+
+  /**
+   * Drops this context as a crash would: the timer stops, queued batches are dropped, files are
+   * let go, nothing is stopped cleanly, flushed or checkpointed. Lets recovery tests "kill" a
+   * context in-process. @internal
+   */
+  abandonForTest(): void {
+    this.jobGenerator.timer.stop();
+    this.jobScheduler.dropQueued();
+    this.recoveryHooks?.release?.();
+    this.unregisterIdle?.();
+    if (activeContext === this) activeContext = undefined;
+    this.state = StreamingContextState.STOPPED;
   }
 
   /**
@@ -323,6 +374,85 @@ export class StreamingContext {
    */
   queueStream<T>(queue: Array<RDD<T> | T[]>, oneAtATime = true, defaultRDD?: RDD<T> | T[]): DStream<T> {
     return new QueueInputDStream(this, queue, oneAtATime, defaultRDD);
+  }
+
+  /**
+   * A stream fed by a custom Receiver: its `onStart()` runs when the context starts and its
+   * `store(...)` calls become the batches (one partition per 200 ms block).
+   * @example
+   * class Ticks extends Receiver<number> {
+   *   private timer?: NodeJS.Timeout;
+   *   onStart() { let i = 0; this.timer = setInterval(() => this.store(i++), 100); }
+   *   onStop() { clearInterval(this.timer); }
+   * }
+   * ssc.receiverStream(new Ticks()).count().print();
+   */
+  receiverStream<T>(receiver: Receiver<T>): ReceiverInputDStream<T> {
+    return new ReceiverInputDStream(this, receiver);
+  }
+
+  /**
+   * Lines of text read from a TCP server at `host:port` (e.g. `nc -lk 9999`): bytes are decoded as
+   * UTF-8 and split at \n, \r or \r\n. If the server is not there or goes away, the receiver retries
+   * every `spark.streaming.receiverRestartDelay` (2 s) until the context stops.
+   * @param storageLevel recorded for Spark compatibility (default MEMORY_AND_DISK_SER_2)
+   * @example
+   * const lines = ssc.socketTextStream("localhost", 9999);
+   * lines.flatMap((l) => l.split(" ")).countByValue().print();
+   */
+  socketTextStream(host: string, port: number, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_SER_2): ReceiverInputDStream<string> {
+    return new SocketInputDStream(this, host, port, bytesToLines, storageLevel);
+  }
+
+  /**
+   * Records read from a TCP server at `host:port` by `converter`, which gets the connection as a
+   * Node Readable (an async iterable of Buffers) and returns or yields records. Reconnects as
+   * socketTextStream does.
+   * @param storageLevel recorded for Spark compatibility (Spark requires it; default here MEMORY_AND_DISK_SER_2)
+   * @example
+   * async function* csvRows(input: Readable) { for await (const line of bytesToLines(input)) yield line.split(","); }
+   * ssc.socketStream("localhost", 9999, csvRows).print();
+   */
+  socketStream<T>(host: string, port: number, converter: SocketConverter<T>, storageLevel: StorageLevel = StorageLevel.MEMORY_AND_DISK_SER_2): ReceiverInputDStream<T> {
+    return new SocketInputDStream(this, host, port, converter, storageLevel);
+  }
+
+  /**
+   * Lines of the files that appear in `directory`: each batch reads the files whose modification
+   * time falls in that batch (move or rename finished files into the directory; names starting
+   * with "." are skipped). Files already there at creation are not read. UTF-8 text.
+   * @example
+   * ssc.textFileStream("data/incoming").flatMap((l) => l.split(" ")).countByValue().print();
+   */
+  textFileStream(directory: string): FileInputDStream<string> {
+    return new FileInputDStream(this, directory, textLines);
+  }
+
+  /**
+   * Records of the files that appear in `directory` (Spark's fileStream): by default TextInputFormat's
+   * `[byteOffset, line]` pairs, or whatever `options.format` reads from a file's bytes.
+   * `options.filter(path)` replaces the default filter (skip names starting with "."), and
+   * `newFilesOnly: false` also reads the files already there at the first batch.
+   * @example
+   * ssc.fileStream("data/in", { filter: (p) => p.endsWith(".csv"), newFilesOnly: false }).map(([, line]) => line).print();
+   */
+  fileStream(directory: string, options?: Omit<FileStreamOptions<[number, string]>, "format">): FileInputDStream<[number, string]>;
+  fileStream<T>(directory: string, options: FileStreamOptions<T> & { format: FileStreamOptions<T>["format"] }): FileInputDStream<T>;
+  fileStream<T>(directory: string, options: FileStreamOptions<T> = {}): FileInputDStream<T> {
+    const format = (options.format ?? textRecords) as NonNullable<FileStreamOptions<T>["format"]>;
+    return new FileInputDStream(this, directory, format, options);
+  }
+
+  /**
+   * Fixed-length binary records (Buffers of `recordLength` bytes) of the new files in `directory`.
+   * A file whose size is not a multiple of `recordLength` fails its batch with Spark's error
+   * "Byte array does not have correct length".
+   * @example
+   * ssc.binaryRecordsStream("data/readings", 8).map((b) => b.readDoubleBE(0)).print();
+   */
+  binaryRecordsStream(directory: string, recordLength: number): FileInputDStream<Buffer> {
+    if (!Number.isInteger(recordLength) || recordLength < 1) throw Errors.badArgument("binaryRecordsStream's recordLength", recordLength, "must be a whole number of bytes >= 1");
+    return new FileInputDStream(this, directory, fixedLengthRecords(recordLength));
   }
 
   /** The union of streams with the same slide duration. */

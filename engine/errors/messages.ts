@@ -77,6 +77,26 @@ export const Errors = {
     createError(TypeError, `${name} ${rule}, got ${describe(value)}.`, "STREAM_ERR_BAD_ARGUMENT"),
   timedOut: (what: string, timeoutMs: number) =>
     createError(Error, `Timed out after ${ms(timeoutMs)} while ${what}.`, "STREAM_ERR_TIMEOUT"),
+  // ---- receivers and input sources ----
+  receiverNotAttached: (cls: string) =>
+    createError(Error, `A ReceiverSupervisor has not been attached to the receiver ${cls} yet. Maybe you are starting some computation in the receiver before the Receiver.onStart() has been called. Pass the receiver to ssc.receiverStream(receiver) and call store(...) only from onStart() on.`, "STREAM_ERR_RECEIVER_NOT_ATTACHED"),
+  receiverReused: (cls: string, streamId: number) =>
+    createError(Error, `This ${cls} already feeds input stream ${streamId}; a receiver can run for one stream only. Create a new receiver instance for each receiverStream(...).`, "STREAM_ERR_RECEIVER_REUSED"),
+  binaryRecordLength: (actual: number, recordLength: number) =>
+    createError(Error, `requirement failed: Byte array does not have correct length. ${actual} did not equal recordLength: ${recordLength}. Every file of a binaryRecordsStream must be a whole number of ${recordLength}-byte records.`, "STREAM_ERR_BINARY_RECORD_LENGTH"),
+  // ---- checkpoints and recovery (issue 3) ----
+  checkpointTruncated: (file: string, expected: number | undefined, actual: number) =>
+    createError(Error, `Checkpoint file ${file} is truncated (${expected === undefined ? "its header is incomplete" : `${actual} of ${expected} bytes`}): it was torn by a crash while being written. Recovery uses the previous checkpoint; delete this file if it stays.`, "STREAM_ERR_CHECKPOINT_TRUNCATED"),
+  checkpointChecksum: (file: string) =>
+    createError(Error, `Checkpoint file ${file} failed its sha256 check: its content was changed or damaged after it was written, so streamlab refuses to load it. Restore the file, delete it to recover from the previous checkpoint, or use a new checkpoint directory.`, "STREAM_ERR_CHECKPOINT_CHECKSUM"),
+  checkpointFormat: (file: string, reason: string) =>
+    createError(Error, `Checkpoint file ${file} cannot be read: ${reason}. Point getOrCreate at a directory written by ssc.checkpoint(dir), or use a new checkpoint directory.`, "STREAM_ERR_CHECKPOINT_FORMAT"),
+  checkpointReadFailed: (dir: string, reasons: string[]) =>
+    createError(Error, `Failed to read checkpoint from directory ${dir}: no checkpoint file in it is readable.\n${reasons.map((r) => `  - ${r}`).join("\n")}\nStart from scratch with StreamingContext.getOrCreate(dir, create, { createOnError: true }), or use a new checkpoint directory.`, "STREAM_ERR_CHECKPOINT_READ"),
+  checkpointGraphChanged: (file: string, differences: string[], unchangedStateful: string[]) =>
+    createError(Error, `The checkpoint ${file} was written by a different DStream graph, so its state cannot be restored as is:\n${differences.map((d) => `  - ${d}`).join("\n")}\nEither start from scratch (getOrCreate(dir, create, { createOnError: true }) or a new checkpoint directory), or restore only the state of the stateful streams whose identity did not change (${unchangedStateful.length ? unchangedStateful.join(", ") : "none here"}) with getOrCreate(dir, create, { restoreUnchangedState: true }).`, "STREAM_ERR_CHECKPOINT_GRAPH_CHANGED"),
+  writeAheadLogWithoutCheckpoint: () =>
+    createError(Error, "Cannot enable receiver write-ahead log without checkpoint directory set. Please use streamingContext.checkpoint() to set the checkpoint directory. See documentation for more details.", "STREAM_ERR_WAL_NO_CHECKPOINT"),
   // ---- tools: line server, sales stream, scaled clock (issue 5) ----
   badOption: (option: string, value: unknown, rule: string, fix: string) =>
     createError(RangeError, `${option} ${rule}, got ${describe(value)}. ${fix}`, "STREAM_ERR_BAD_OPTION"),

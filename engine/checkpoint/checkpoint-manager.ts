@@ -1,0 +1,125 @@
+import * as path from "path";
+import { HashPartitioner } from "../rdd/partitioner";
+import { RDD } from "../rdd/rdd";
+import type { RecoveryHooks, StreamingContext } from "../streaming-context";
+import { CheckpointMetadata, StreamBatchData, StreamCheckpoint } from "./checkpoint-data";
+import { CheckpointWriter } from "./checkpoint-writer";
+import { fingerprintGraph } from "./graph-fingerprint";
+import { replayBatches, replayTimes } from "./replay";
+import { installShutdownHook } from "./shutdown-hook";
+import { WriteAheadLog, writeAheadLogEnabled } from "./write-ahead-log";
+
+/** A checkpoint chosen for recovery, with the state files it references already read. @internal */
+export interface RestorePlan {
+  file: string;
+  metadata: CheckpointMetadata;
+  /** Decoded state files by stream id, for the streams to restore. */
+  batches: Map<number, StreamBatchData>;
+  /** The streams whose state and data are restored (all of them unless restoreUnchangedState). */
+  streamIds: Set<number>;
+}
+
+/**
+ * The fault-tolerance layer of one StreamingContext, installed as its RecoveryHooks: starts the
+ * graph fresh or from a restored checkpoint (replaying pending and down-time batches), writes a
+ * checkpoint after every completed batch, runs the receivers' write-ahead log and the shutdown
+ * hook. Installed by `start()` when a checkpoint directory or `stopGracefullyOnShutdown` is set,
+ * and by `getOrCreate` when it restores.
+ */
+export class CheckpointManager implements RecoveryHooks {
+  private writer: CheckpointWriter | undefined;
+  private wal: WriteAheadLog | undefined;
+  /** Per stream, the newest state file written or restored: every metadata file references it. */
+  private readonly latestBatch = new Map<number, { time: number; file: string }>();
+  private removeShutdownHook: () => void = () => {};
+
+  constructor(private readonly ssc: StreamingContext, private readonly plan?: RestorePlan) {}
+
+  start(ssc: StreamingContext): number {
+    if (writeAheadLogEnabled(ssc.conf)) this.wal = WriteAheadLog.open(ssc);
+    if (ssc.checkpointDir) this.writer = new CheckpointWriter(ssc.checkpointDir);
+    this.removeShutdownHook = installShutdownHook(ssc);
+    const plan = this.plan;
+    if (!plan) {
+      this.wal?.start(ssc.receiverTracker, () => false);
+      return ssc.jobGenerator.startFirstTime();
+    }
+    const cp = plan.metadata;
+    ssc.graph.start(cp.zeroTime, cp.startTime);
+    this.restoreStreams(plan);
+    const keepFrom = cp.checkpointTime - ssc.graph.maxInputRememberDuration();
+    this.wal?.start(ssc.receiverTracker, (time) => time > keepFrom);
+    const restartTime = ssc.jobGenerator.timer.getRestartTime(cp.zeroTime);
+    const times = replayTimes(cp, restartTime);
+    replayBatches(ssc, times, new Set(cp.pendingTimes), cp.checkpointTime);
+    return ssc.jobGenerator.timer.start(restartTime);
+  }
+
+  /** Writes the checkpoint of batch `time`, then trims the write-ahead log. */
+  afterBatchCompleted(time: number): void {
+    const writer = this.writer;
+    if (!writer) return;
+    const ssc = this.ssc;
+    const streams: StreamCheckpoint[] = [];
+    for (const s of ssc.graph.streams) {
+      const rdd = s.checkpointDuration !== undefined && s.isCheckpointTime(time) ? s.generatedRDDs.get(time) : undefined;
+      if (rdd) {
+        const data: StreamBatchData = { partitions: rdd.partitions, hashPartitions: rdd.partitioner instanceof HashPartitioner ? rdd.partitioner.numPartitions : undefined };
+        this.latestBatch.set(s.id, { time, file: writer.writeState(s.id, time, data).name });
+      }
+      const state = s.checkpointState(time);
+      const batch = this.latestBatch.get(s.id);
+      if (state !== undefined || batch) streams.push({ id: s.id, state, batch });
+    }
+    writer.writeMetadata(time, this.metadata(time, streams));
+    this.wal?.trim(time - ssc.graph.maxInputRememberDuration());
+  }
+
+  async onStop(): Promise<void> {
+    this.release();
+  }
+
+  /** Lets go of files, handlers and idle waiters without writing anything (a simulated crash). */
+  release(): void {
+    this.removeShutdownHook();
+    this.wal?.close();
+  }
+
+  private metadata(time: number, streams: StreamCheckpoint[]): CheckpointMetadata {
+    const ssc = this.ssc;
+    return {
+      version: 1,
+      appName: ssc.appName,
+      master: ssc.master,
+      batchDuration: ssc.batchDuration,
+      zeroTime: ssc.graph.zeroTime as number,
+      startTime: ssc.graph.startTime as number,
+      checkpointTime: time,
+      pendingTimes: ssc.jobScheduler.pendingTimes.filter((t) => t > time),
+      conf: ssc.conf.getAll(),
+      graph: fingerprintGraph(ssc.graph),
+      streams,
+    };
+  }
+
+  /** Puts the checkpointed batches and stream states back, after the graph is initialized. */
+  private restoreStreams(plan: RestorePlan): void {
+    const ssc = this.ssc;
+    for (const entry of plan.metadata.streams) {
+      if (!plan.streamIds.has(entry.id)) continue;
+      const stream = ssc.graph.streams[entry.id];
+      const data = plan.batches.get(entry.id);
+      if (entry.batch && data) {
+        const partitioner = data.hashPartitions ? new HashPartitioner(data.hashPartitions) : undefined;
+        stream.generatedRDDs.set(entry.batch.time, new RDD(data.partitions, ssc.rddContext, partitioner));
+        this.latestBatch.set(entry.id, entry.batch);
+      }
+      if (entry.state !== undefined) stream.restoreState(entry.state, plan.metadata.checkpointTime);
+    }
+  }
+}
+
+/** The absolute path of a file named in a checkpoint. @internal */
+export function checkpointPath(dir: string, name: string): string {
+  return path.join(dir, name);
+}

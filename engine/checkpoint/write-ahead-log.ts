@@ -1,0 +1,176 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as v8 from "v8";
+import * as zlib from "zlib";
+import type { SparkConf } from "../conf";
+import { Errors } from "../errors/messages";
+import { log } from "../log";
+import type { ReceivedBlock, ReceiverTracker } from "../scheduler/receiver-tracker";
+import type { StreamingContext } from "../streaming-context";
+import { fsyncDirectory } from "./checkpoint-writer";
+
+/** Spark's switch for the receivers' write-ahead log. */
+export function writeAheadLogEnabled(conf: SparkConf): boolean {
+  return conf.getBoolean("spark.streaming.receiver.writeAheadLog.enable", false);
+}
+
+type WalRecord =
+  | { kind: "block"; id: number; streamId: number; records: unknown[]; metadata?: unknown }
+  | { kind: "alloc"; time: number; blocks: [number, number[]][] };
+
+const SEGMENT = /^log-(\d+)$/;
+/** Each record: 4-byte length, 4-byte CRC-32 of the body, then the v8-encoded body. */
+const FRAME = 8;
+
+/**
+ * The receivers' write-ahead log in `<checkpointDir>/receivedData` (Spark's receivedData plus the
+ * driver's block-metadata log in one place). Every block a receiver stores is appended and
+ * fsynced before the tracker accepts it; every allocation of blocks to a batch is appended too.
+ * A segment file is closed at each allocation, so a segment holds the blocks of exactly one batch
+ * and is deleted once that batch is older than what the checkpoint needs (`trim`).
+ *
+ * After a crash `start` replays it: blocks of allocations still needed are allocated to their
+ * batch again, every other block goes to the next batch; the survivors are rewritten into a
+ * fresh segment and the old segments deleted. A torn last record (the crash hit mid-append) is
+ * ignored with a warning: that block was never acknowledged to its receiver.
+ */
+export class WriteAheadLog {
+  private readonly blocks = new Map<number, ReceivedBlock>();
+  private readonly allocations = new Map<number, number[]>();
+  private readonly oldSegments: string[] = [];
+  /** Closed segments and the batch time they were allocated to. */
+  private readonly closed: Array<{ file: string; time: number }> = [];
+  private fd: number | undefined;
+  private current = "";
+  private nextSegment = 0;
+  private nextBlockId = 0;
+  private blocksInSegment = 0;
+
+  private constructor(private readonly dir: string) {}
+
+  /** Opens (and reads) the log of `ssc`; fails with Spark's message without a checkpoint directory. */
+  static open(ssc: StreamingContext): WriteAheadLog {
+    if (!ssc.checkpointDir) throw Errors.writeAheadLogWithoutCheckpoint();
+    const wal = new WriteAheadLog(path.join(ssc.checkpointDir, "receivedData"));
+    fs.mkdirSync(wal.dir, { recursive: true });
+    wal.readExisting();
+    return wal;
+  }
+
+  /**
+   * Hands the recovered blocks to `tracker` (allocations for which `keep(time)` holds are
+   * restored, every other block is unallocated) and starts logging what it receives.
+   */
+  start(tracker: ReceiverTracker, keep: (time: number) => boolean): void {
+    this.openSegment();
+    const pending = new Set(this.blocks.keys());
+    for (const [time, ids] of [...this.allocations].sort((a, b) => a[0] - b[0])) {
+      if (!keep(time)) continue;
+      const batch = new Map<number, ReceivedBlock[]>();
+      for (const id of ids) {
+        const block = this.blocks.get(id);
+        if (!block) continue;
+        pending.delete(id);
+        this.logBlock(block);
+        const list = batch.get(block.streamId) ?? [];
+        list.push(block);
+        batch.set(block.streamId, list);
+      }
+      this.logAllocation(time, batch);
+      tracker.restoreAllocation(time, batch);
+    }
+    for (const id of [...pending].sort((a, b) => a - b)) {
+      const block = this.blocks.get(id) as ReceivedBlock;
+      this.logBlock(block);
+      tracker.addBlock(block);
+    }
+    this.blocks.clear();
+    this.allocations.clear();
+    for (const f of this.oldSegments) fs.rmSync(f, { force: true });
+    fsyncDirectory(this.dir);
+    tracker.blockAddedHook = (block) => this.logBlock(block);
+    tracker.batchAllocatedHook = (time, batch) => this.logAllocation(time, batch);
+  }
+
+  /** Deletes the segments of batches before `threshold`. */
+  trim(threshold: number): void {
+    while (this.closed.length > 0 && this.closed[0].time < threshold) {
+      fs.rmSync((this.closed.shift() as { file: string }).file, { force: true });
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private logBlock(block: ReceivedBlock): void {
+    // A recovered block keeps its id, so a crash while the log is being rewritten cannot
+    // duplicate it: reading dedupes by id.
+    const id = typeof block.walHandle === "number" ? block.walHandle : this.nextBlockId++;
+    block.walHandle = id;
+    this.append({ kind: "block", id, streamId: block.streamId, records: block.records, metadata: block.metadata });
+    this.blocksInSegment++;
+  }
+
+  private logAllocation(time: number, batch: Map<number, ReceivedBlock[]>): void {
+    // A batch without blocks needs no record and no segment of its own.
+    if (this.blocksInSegment === 0) return;
+    this.append({ kind: "alloc", time, blocks: [...batch].map(([streamId, bs]) => [streamId, bs.map((b) => b.walHandle as number)]) });
+    this.close();
+    this.closed.push({ file: this.current, time });
+    this.openSegment();
+  }
+
+  private append(record: WalRecord): void {
+    const body = v8.serialize(record);
+    const frame = Buffer.alloc(FRAME);
+    frame.writeUInt32LE(body.length, 0);
+    frame.writeUInt32LE(zlib.crc32(body), 4);
+    fs.writeSync(this.fd as number, Buffer.concat([frame, body]));
+    fs.fsyncSync(this.fd as number);
+  }
+
+  private openSegment(): void {
+    this.current = path.join(this.dir, `log-${String(this.nextSegment++).padStart(10, "0")}`);
+    this.fd = fs.openSync(this.current, "a");
+    this.blocksInSegment = 0;
+    fsyncDirectory(this.dir);
+  }
+
+  private readExisting(): void {
+    const segments = fs.readdirSync(this.dir).map((f) => SEGMENT.exec(f)).filter((m): m is RegExpExecArray => m !== null)
+      .sort((a, b) => Number(a[1]) - Number(b[1]));
+    for (const m of segments) {
+      const file = path.join(this.dir, m[0]);
+      this.oldSegments.push(file);
+      this.nextSegment = Math.max(this.nextSegment, Number(m[1]) + 1);
+      for (const record of readSegment(file)) {
+        if (record.kind === "block") {
+          this.blocks.set(record.id, { streamId: record.streamId, records: record.records, metadata: record.metadata, walHandle: record.id });
+          this.nextBlockId = Math.max(this.nextBlockId, record.id + 1);
+        } else {
+          this.allocations.set(record.time, record.blocks.flatMap(([, bs]) => bs));
+        }
+      }
+    }
+  }
+}
+
+/** The records of one segment, up to a torn or damaged tail (warned about, then ignored). */
+export function readSegment(file: string): WalRecord[] {
+  const bytes = fs.readFileSync(file);
+  const out: WalRecord[] = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const length = offset + FRAME <= bytes.length ? bytes.readUInt32LE(offset) : -1;
+    const body = length >= 0 ? bytes.subarray(offset + FRAME, offset + FRAME + length) : undefined;
+    if (!body || body.length < length || zlib.crc32(body) !== bytes.readUInt32LE(offset + 4)) {
+      log().warn(`WriteAheadLog: ${file} ends with a torn record at byte ${offset} (${bytes.length - offset} bytes ignored): a crash interrupted its write. The ${out.length} records before it are recovered.`);
+      break;
+    }
+    out.push(v8.deserialize(body) as WalRecord);
+    offset += FRAME + length;
+  }
+  return out;
+}
