@@ -16,6 +16,11 @@ export interface SalesOptions {
   malformedRate?: number;
   /** Stop after this many lines (default: endless). */
   count?: number;
+  /**
+   * Every this many sales a seeded product becomes the most popular one (a new hit), so the best
+   * seller of a sliding window changes over time (default: popularity never changes).
+   */
+  shiftEvery?: number;
 }
 
 /** One line of the sales stream, with what it means (so references need no parser). */
@@ -77,13 +82,21 @@ export function* salesRecords(seed: number, options: SalesOptions = {}): Generat
   const pickRank = zipfSampler(o.products, o.skew);
   // Small transactions are the common case: 1 item with weight maxNumber, maxNumber items with weight 1.
   const pickNumber = zipfSampler(o.maxNumber, 1);
+  const ranking = [...catalog.productsByPopularity];
+  const shiftRnd = mulberry32(seed ^ 0x165667b1);
+  let salesSoFar = 0;
   for (let i = 0; o.count === undefined || i < o.count; i++) {
     if (o.malformedRate > 0 && defectRnd() < o.malformedRate) {
       yield malformedRecord(defectRnd, catalog);
       continue;
     }
+    // Counted in sales, not lines, so malformed lines never move a shift.
+    if (o.shiftEvery !== undefined && salesSoFar > 0 && salesSoFar % o.shiftEvery === 0 && ranking.length > 1) {
+      ranking.unshift(...ranking.splice(1 + Math.floor(shiftRnd() * (ranking.length - 1)), 1));
+    }
+    salesSoFar++;
     const storeId = catalog.storeIds[Math.floor(saleRnd() * catalog.storeIds.length)];
-    const productId = catalog.productsByPopularity[pickRank(saleRnd)];
+    const productId = ranking[pickRank(saleRnd)];
     const number = pickNumber(saleRnd) + 1;
     const totalCents = number * catalog.unitPriceCents(storeId, productId);
     const sale: Sale = { storeId, productId, number, totalPrice: totalCents / 100 };
@@ -123,6 +136,7 @@ function checkOptions(options: SalesOptions) {
   wholeAtLeast("products", o.products, 1);
   wholeAtLeast("maxNumber", o.maxNumber, 1);
   if (o.count !== undefined) wholeAtLeast("count", o.count, 0);
+  if (o.shiftEvery !== undefined) wholeAtLeast("shiftEvery", o.shiftEvery, 1);
   if (typeof o.skew !== "number" || !(o.skew >= 0) || !Number.isFinite(o.skew)) {
     throw Errors.badOption("sales option skew", o.skew, "must be a finite number >= 0", "Use 0 for uniform popularity, about 1 for Zipf's law.");
   }
