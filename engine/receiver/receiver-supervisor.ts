@@ -1,0 +1,151 @@
+import { log } from "../log";
+import type { ReceiverInfo } from "../scheduler/listener";
+import type { ReceiverRunner } from "../scheduler/receiver-tracker";
+import type { StreamingContext } from "../streaming-context";
+import type { TimerHandle } from "../time/clock";
+import { BlockGenerator } from "./block-generator";
+import { RateLimiter } from "./rate-limiter";
+import type { Receiver, ReceiverSupervisorPort } from "./receiver";
+
+type ReceiverState = "initialized" | "started" | "stopped";
+
+/**
+ * Runs one Receiver (Spark's ReceiverSupervisorImpl, with the driver-side bookkeeping of the
+ * ReceiverTracker folded in, since both live in one process): starts, restarts and stops it, cuts
+ * its single records into blocks, pushes blocks to `ssc.receiverTracker`, and posts
+ * onReceiverStarted / onReceiverError / onReceiverStopped to the listeners.
+ *
+ * Restart delays and block cutting run on `ssc.clock`, so ManualClock tests drive them.
+ */
+export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisorPort<T> {
+  readonly blockGenerator: BlockGenerator<T>;
+  /** Records pushed to the tracker in blocks so far (for tests and dashboards). */
+  numRecordsPushed = 0;
+  private receiverState: ReceiverState = "initialized";
+  private supervisorStopped = false;
+  private restartPending = false;
+  private restartTimer: TimerHandle | undefined;
+  private info: ReceiverInfo;
+
+  constructor(private readonly ssc: StreamingContext, readonly receiver: Receiver<T>, readonly streamId: number) {
+    const blockInterval = ssc.conf.getTimeMs("spark.streaming.blockInterval", 200);
+    const limiter = RateLimiter.fromConf(ssc.conf);
+    this.blockGenerator = new BlockGenerator<T>(ssc.clock, blockInterval, limiter, (records) => this.addBlock(records), `stream ${streamId}`);
+    this.info = {
+      streamId, name: `${receiver.constructor.name}-${streamId}`, active: false, location: "localhost", executorId: "driver",
+      lastErrorMessage: "", lastError: "", lastErrorTime: -1,
+    };
+    receiver.attachSupervisor(this);
+  }
+
+  /** The receiver's current status, as listeners see it. */
+  get receiverInfo(): ReceiverInfo { return { ...this.info }; }
+
+  /** Starts the block generator, then the receiver. Called by the tracker when the context starts. */
+  start(): void {
+    this.blockGenerator.start();
+    this.startReceiver();
+  }
+
+  /** Stops the receiver for good and flushes every stored record into a last block. */
+  async stop(message: string, error?: unknown): Promise<void> {
+    if (this.supervisorStopped) return;
+    this.supervisorStopped = true;
+    this.restartTimer?.cancel();
+    if (this.receiverState === "started") this.stopReceiver(message, error);
+    this.blockGenerator.stop();
+  }
+
+  pushSingle(record: T): Promise<void> | undefined {
+    return this.blockGenerator.addData(record);
+  }
+
+  pushBlock(records: T[], metadata?: unknown): void {
+    if (this.supervisorStopped) {
+      log().warn(`ReceiverSupervisor: dropping a block of ${records.length} records stored by stream ${this.streamId} after its receiver was stopped.`);
+      return;
+    }
+    this.addBlock(records, metadata);
+  }
+
+  reportError(message: string, error?: unknown): void {
+    const errorString = describeError(error);
+    log().warn(`ReceiverTracker: Error reported by receiver for stream ${this.streamId}: ${errorString ? `${message} - ${errorString}` : message}`);
+    // Spark keeps the previous lastErrorTime here (-1 for a first error); we stamp the report's time.
+    this.info = { ...this.info, lastErrorMessage: message, lastError: errorString, lastErrorTime: this.ssc.clock.getTimeMillis() };
+    this.ssc.listenerBus.post("onReceiverError", { receiverInfo: this.receiverInfo });
+  }
+
+  /**
+   * Spark's restartReceiver: asynchronously stops the receiver, waits `delayMs` on the context's
+   * clock and starts it again. A restart requested while one is pending is ignored.
+   */
+  restartReceiver(message: string, error?: unknown, delayMs?: number): void {
+    if (this.supervisorStopped || this.restartPending) return;
+    this.restartPending = true;
+    const delay = delayMs ?? this.ssc.conf.getNumber("spark.streaming.receiverRestartDelay", 2000);
+    // Asynchronous as Spark's Future: restart() may be called from inside onStart().
+    queueMicrotask(() => {
+      if (this.supervisorStopped) return;
+      log().warn(`ReceiverSupervisor: Restarting receiver with delay ${delay} ms: ${message}${error ? ` - ${describeError(error)}` : ""}`);
+      this.stopReceiver(`Restarting receiver with delay ${delay}ms: ${message}`, error);
+      this.restartTimer = this.ssc.clock.schedule(this.ssc.clock.getTimeMillis() + delay, () => {
+        this.restartTimer = undefined;
+        this.restartPending = false;
+        if (!this.supervisorStopped) this.startReceiver();
+      });
+    });
+  }
+
+  isReceiverStarted(): boolean { return this.receiverState === "started"; }
+  isReceiverStopped(): boolean { return this.receiverState === "stopped"; }
+
+  private addBlock(records: T[], metadata?: unknown): void {
+    this.numRecordsPushed += records.length;
+    this.ssc.receiverTracker.addBlock(metadata === undefined ? { streamId: this.streamId, records } : { streamId: this.streamId, records, metadata });
+  }
+
+  private startReceiver(): void {
+    try {
+      this.receiver.onStart();
+      this.receiverState = "started";
+      // Spark's registerReceiver replaces the tracking info: a (re)started receiver has no last error.
+      this.info = { ...this.info, active: true, lastErrorMessage: "", lastError: "", lastErrorTime: -1 };
+      this.ssc.listenerBus.post("onReceiverStarted", { receiverInfo: this.receiverInfo });
+    } catch (e) {
+      // As Spark: onStop is not called for a receiver whose onStart failed; the supervisor stops.
+      this.receiverState = "stopped";
+      log().warn(`ReceiverSupervisor: Error starting receiver ${this.streamId} - ${describeError(e)}`);
+      this.postStopped(`Error starting receiver ${this.streamId}`, e);
+      void this.stop(`Error starting receiver ${this.streamId}`, e);
+    }
+  }
+
+  private stopReceiver(message: string, error?: unknown): void {
+    if (this.receiverState !== "started") return;
+    this.receiverState = "stopped";
+    try {
+      this.receiver.onStop();
+    } catch (e) {
+      log().warn(`ReceiverSupervisor: Error stopping receiver ${this.streamId} ${describeError(e)}`);
+    }
+    this.postStopped(message, error);
+  }
+
+  private postStopped(message: string, error?: unknown): void {
+    const errorString = describeError(error);
+    const lastErrorTime = errorString ? this.ssc.clock.getTimeMillis() : -1;
+    this.info = { ...this.info, active: false, lastErrorMessage: message, lastError: errorString, lastErrorTime };
+    // Spark reports a restart's or stop's error only inside onReceiverStopped; streamlab also posts
+    // onReceiverError for it, so a listener that watches errors sees reconnect failures.
+    if (errorString) this.ssc.listenerBus.post("onReceiverError", { receiverInfo: this.receiverInfo });
+    this.ssc.listenerBus.post("onReceiverStopped", { receiverInfo: this.receiverInfo });
+  }
+}
+
+/** Spark sends the error's stack trace as a string; "" when there is no error. */
+function describeError(error: unknown): string {
+  if (error === undefined || error === null) return "";
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,85 @@
+import * as net from "net";
+import type { Readable } from "stream";
+import { log } from "../log";
+import { Receiver } from "../receiver/receiver";
+import { StorageLevel } from "../storage-level";
+
+/**
+ * Turns a connection's bytes into records (Spark's `InputStream => Iterator[T]`): receives the
+ * socket as a Node Readable, which is also an async iterable of Buffers, and returns (or is a
+ * generator of) records. `bytesToLines` is the one socketTextStream uses.
+ *
+ * @example
+ * // one record per 4-byte big-endian integer
+ * async function* ints(input: Readable) {
+ *   let rest = Buffer.alloc(0);
+ *   for await (const chunk of input) {
+ *     rest = Buffer.concat([rest, chunk]);
+ *     while (rest.length >= 4) { yield rest.readInt32BE(0); rest = rest.subarray(4); }
+ *   }
+ * }
+ */
+export type SocketConverter<T> = (input: Readable) => Iterable<T> | AsyncIterable<T>;
+
+/**
+ * Spark's SocketReceiver: a TCP client to `host:port` that stores every record the converter
+ * yields. Like Spark it never gives up: a refused connection restarts it with "Error connecting to
+ * host:port", the server closing the connection with "Socket data stream had no more data", any
+ * other error with "Error receiving data"; each restart waits `spark.streaming.receiverRestartDelay`.
+ * So a `nc -lk 9999` that is stopped and started again is simply reconnected to.
+ */
+export class SocketReceiver<T> extends Receiver<T> {
+  private socket: net.Socket | undefined;
+  /** Bumped on every start and stop, so callbacks of an old connection are ignored. */
+  private generation = 0;
+
+  constructor(readonly host: string, readonly port: number, private readonly bytesToObjects: SocketConverter<T>, storageLevel?: StorageLevel) {
+    super(storageLevel);
+  }
+
+  onStart(): void {
+    const gen = ++this.generation;
+    const socket = net.createConnection({ host: this.host, port: this.port });
+    let connected = false;
+    this.socket = socket;
+    // Always listening for 'error': an unhandled one would crash the process (and the kernel).
+    socket.on("error", (e) => {
+      if (gen !== this.generation || this.isStopped()) return;
+      if (connected) this.restart("Error receiving data", e);
+      else this.restart(`Error connecting to ${this.host}:${this.port}`, e);
+    });
+    socket.once("connect", () => {
+      connected = true;
+      log().info(`SocketReceiver: Connected to ${this.host}:${this.port}`);
+      void this.receive(socket, gen);
+    });
+  }
+
+  onStop(): void {
+    this.generation++;
+    this.closeSocket();
+  }
+
+  private async receive(socket: net.Socket, gen: number): Promise<void> {
+    const current = () => gen === this.generation && !this.isStopped();
+    try {
+      for await (const record of this.bytesToObjects(socket)) {
+        if (!current()) break;
+        // Spark's store(record) blocks while rate-limited; awaiting it pauses reading the socket.
+        await this.storeAndWait(record);
+      }
+      if (current()) this.restart("Socket data stream had no more data");
+    } catch (e) {
+      if (current()) this.restart("Error receiving data", e);
+    } finally {
+      if (socket === this.socket && gen === this.generation) this.closeSocket();
+    }
+  }
+
+  private closeSocket(): void {
+    if (!this.socket) return;
+    this.socket.destroy();
+    this.socket = undefined;
+    log().info(`SocketReceiver: Closed socket to ${this.host}:${this.port}`);
+  }
+}
