@@ -4,3 +4,7 @@
  * outputs fall back to text on stdout.
  */
 export * from "../engine/index";
+
+// Notebook outputs attach themselves to DStream and StreamingContext when loaded.
+import "./display";
+export type { DisplayOptions } from "./display";
