@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as v8 from "v8";
 import { DStream, HashPartitioner, InputDStream, ManualClock, RDD, StreamingContext, TestInputStream, Time } from "../../engine";
 import { captureStdout } from "../helpers/capture";
 import { runOperation, setupOperation, testOperation, toPlain } from "../helpers/test-operation";
@@ -237,6 +238,30 @@ describe("updateStateByKey checkpointing and validation", () => {
     expect(() => pairs.updateStateByKey((t: Iterable<[string, number[], number | undefined]>) => [] as [string, number][], 2 as never, true)).toThrow(expect.objectContaining({
       code: "STREAM_ERR_BAD_ARGUMENT", message: "updateStateByKey's partitioner must be a Partitioner such as new HashPartitioner(2), got number 2.",
     }));
+  });
+});
+
+describe("updateStateByKey state as plain data (the fault-tolerance contract)", () => {
+  it("the state is the stream's batch; a v8 copy restored at T (without its partitioner) continues at T + slide", async () => {
+    const { ssc, clock } = setupOperation(words.slice(0, 2), (s) => ones(s).updateStateByKey(sumUpdate));
+    const state = ssc.graph.streams.find((x) => x.constructor.name === "StateDStream") as DStream<[string, number]>;
+    ssc.start();
+    await clock.advance(2000);
+    await ssc.stop();
+    const plain = v8.deserialize(v8.serialize((state.generatedRDDs.get(2000) as RDD<[string, number]>).partitions)) as [string, number][][];
+    expect(plain).toEqual([[["b", 1]], [["a", 2]]]);
+
+    const clock2 = new ManualClock(2000);
+    const ssc2 = new StreamingContext({ appName: "restored", master: "local[2]", batchDuration: 1000, clock: clock2 });
+    ssc2.checkpoint(fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-restore-")));
+    const restored = ones(new TestInputStream(ssc2, [["a", "c"]])).updateStateByKey(sumUpdate);
+    const out: [string, number][][] = [];
+    restored.foreachRDD((rdd) => { out.push(rdd.collect()); });
+    restored.generatedRDDs.set(2000, new RDD(plain));
+    ssc2.start();
+    await clock2.advance(1000);
+    await ssc2.stop();
+    expect(out).toEqual([[["b", 1], ["a", 3], ["c", 1]]]);
   });
 });
 
