@@ -34,9 +34,9 @@ export function mergeWindowValues<V>(groups: CompactBuffer<V>[], numOld: number,
 }
 
 /**
- * What a ReducedWindowedDStream saves besides its own batch at a checkpoint time C: the reduced
- * parent batches in (C − window, C], which the windows after C subtract as they slide past them.
- * Plain data for v8.serialize. @internal
+ * What a ReducedWindowedDStream saves after each batch T besides its own batch at checkpoint time
+ * C <= T: the reduced parent batches in (C − window, T], which the windows recomputed or computed
+ * after a restart add and subtract. Plain data for v8.serialize. @internal
  */
 export interface ReducedWindowCheckpoint {
   /** `[batch time, partitions]` of the reduced parent stream, oldest first. */

@@ -78,14 +78,18 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
   }
 
   /**
-   * Besides its own batch (saved by the generic checkpoint), keeps the reduced parent batches of
-   * the last window, so that windows after a restart subtract exactly what they would have
-   * (Spark instead recomputes them from the sources, which may no longer have them).
+   * Besides its own batch, which the generic checkpoint saves at checkpoint times, keeps the reduced
+   * parent batches from one window before the last checkpoint time up to `time`: after a restart
+   * the windows since that checkpoint are recomputed and later windows subtract those batches.
+   * Spark instead recomputes them from the sources, which may no longer have them.
    */
   override checkpointState(time: number): ReducedWindowCheckpoint {
+    const zero = this.zeroTime ?? 0;
+    const interval = this.checkpointDuration ?? this.slideDuration;
+    const lastCheckpoint = zero + Math.floor((time - zero) / interval) * interval;
     const reducedBatches: [number, unknown[][]][] = [];
     for (const [t, rdd] of this.reducedStream.generatedRDDs) {
-      if (t > time - this.windowDuration && t <= time) reducedBatches.push([t, rdd.partitions]);
+      if (t > lastCheckpoint - this.windowDuration && t <= time) reducedBatches.push([t, rdd.partitions]);
     }
     return { reducedBatches: reducedBatches.sort((a, b) => a[0] - b[0]) };
   }

@@ -1,5 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as v8 from "v8";
-import { DStream, HashPartitioner, RDD, StreamingContext } from "../../engine";
+import { DStream, HashPartitioner, ManualClock, RDD, StreamingContext, TestInputStream } from "../../engine";
 import { ReducedWindowedDStream } from "../../engine/dstream/reduced-windowed";
 import { setupOperation } from "../helpers/test-operation";
 
@@ -63,5 +66,40 @@ describe("reduceByKeyAndWindow across a restart", () => {
     const saved = await runUntilCheckpoint();
     // 34 + 11, then + 12, ...: the old batches 7..10 recompute as empty from the lost source
     expect(await restartFrom(saved, false)).toEqual([[["a", 45]], [["a", 57]], [["a", 70]], [["a", 84]]]);
+  });
+});
+
+describe("reduceByKeyAndWindow: crash and getOrCreate", () => {
+  afterEach(async () => { await StreamingContext.stopActive(); });
+
+  function windowedSumApp(dir: string, clock: ManualClock, batches: Pair[][], outputs: Map<number, Pair[]>) {
+    return () => {
+      const ssc = new StreamingContext({ appName: "window", master: "local[2]", batchDuration: 1000, clock });
+      ssc.checkpoint(dir);
+      new TestInputStream(ssc, batches).reduceByKeyAndWindow(add, sub, 4000, 1000).checkpoint(3000)
+        .foreachRDD((rdd, t) => { outputs.set(t.milliseconds, rdd.collect()); });
+      return ssc;
+    };
+  }
+
+  it("windows continue exactly after a crash between checkpoint times, though the source lost its data", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-window-cp-"));
+    const first = new Map<number, Pair[]>();
+    const clock1 = new ManualClock(0);
+    const ssc1 = StreamingContext.getOrCreate(dir, windowedSumApp(dir, clock1, input, first));
+    ssc1.start();
+    await clock1.advance(5000);
+    ssc1.abandonForTest();
+    // the window's own batch was last saved at 3 s; the crash comes after the batch of 5 s
+    const second = new Map<number, Pair[]>();
+    const clock2 = new ManualClock(5000);
+    const lost: Pair[][] = input.map((batch, i) => (i < 5 ? [] : batch));
+    const ssc2 = StreamingContext.getOrCreate(dir, windowedSumApp(dir, clock2, lost, second));
+    ssc2.start();
+    await clock2.advance(5000);
+    await ssc2.stop();
+    expect([...first]).toEqual([[1000, [["a", 1]]], [2000, [["a", 3]]], [3000, [["a", 6]]], [4000, [["a", 10]]], [5000, [["a", 14]]]]);
+    // windows (T − 4 s, T]: 3+4+5+6, 4+5+6+7, ...
+    expect([...second]).toEqual([[6000, [["a", 18]]], [7000, [["a", 22]]], [8000, [["a", 26]]], [9000, [["a", 30]]], [10_000, [["a", 34]]]]);
   });
 });
