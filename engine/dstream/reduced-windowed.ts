@@ -64,8 +64,9 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
     const step = this.parent.slideDuration;
     const windowStart = time - this.windowDuration + step;
     const previousEnd = time - this.windowSlide;
-    //  |  previous window  [ old batches | ...shared... ]
-    //                      [ ...shared... | new batches ]  current window
+    // previous window: [windowStart − slide ........ previousEnd]
+    // current window:                 [windowStart ........ time]
+    // "old" batches leave (before windowStart), "new" ones enter (after previousEnd)
     const oldRDDs = this.reducedStream.slice(windowStart - this.windowSlide, windowStart - step);
     const newRDDs = this.reducedStream.slice(previousEnd + step, time);
     const previous = this.getOrCompute(previousEnd) ?? this.ssc.emptyRDD<[K, V]>();
