@@ -36,7 +36,9 @@ export class MapWithStateDStream<K, V, S, E> extends DStream<E> {
   }
 
   /**
-   * A pair stream of every `[key, state]` after each batch, keys without data included.
+   * A pair stream of every `[key, state]` after each batch, keys without data included. Within a
+   * partition, keys come in the order they got their state (Spark's order is that of its internal
+   * hash map, which its API leaves unspecified).
    * @example counts.stateSnapshots().print()
    */
   stateSnapshots(): DStream<[K, S]> {
@@ -91,7 +93,8 @@ declare module "./dstream" {
      * Pairs: keeps a state per key and maps every record with it (Spark's `mapWithState`). The
      * spec's function is called **once per record**, in order, with the key's `State`; keys without
      * records in a batch are not called (unlike `updateStateByKey`), except once more when their
-     * idle timeout expires. Needs `ssc.checkpoint(dir)`.
+     * idle timeout expires. Needs `ssc.checkpoint(dir)`. If the function throws, that batch's outputs
+     * fail and the next batch continues from the last good state.
      *
      * @example
      * const spec = StateSpec.function((word: string, one: number | undefined, state: State<number>) => {

@@ -17,6 +17,10 @@ declare module "./dstream" {
      * (`[]` when none), `state` its previous state (`undefined` for a new key). The result is the new
      * state; returning `undefined` (or `null`) removes the key. Needs `ssc.checkpoint(dir)`.
      *
+     * If the function throws, that batch's outputs fail (`awaitTermination` rejects) and the next
+     * batch continues from the last good state, without the failed batch's data (Spark would
+     * recompute the failed batch inside the next one instead).
+     *
      * The state type defaults to the value type; name it like Scala's `updateStateByKey[Int]` when
      * it differs: `pairs.updateStateByKey<string[]>(...)`.
      *
