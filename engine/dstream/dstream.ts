@@ -139,7 +139,8 @@ export abstract class DStream<T> {
     this.zeroTime = zeroTime;
     if (this.mustCheckpoint && this.checkpointDuration === undefined) {
       this.checkpointDuration = this.defaultCheckpointInterval();
-      this.persist();
+      // Not persist(): that refuses changes once zeroTime is set, which it now is.
+      if (this.storageLevel === StorageLevel.NONE) this.storageLevel = StorageLevel.MEMORY_ONLY_SER;
     }
     let minRemember = this.slideDuration;
     if (this.checkpointDuration !== undefined && minRemember <= this.checkpointDuration) minRemember = this.checkpointDuration * 2;
