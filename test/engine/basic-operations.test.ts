@@ -113,7 +113,7 @@ describe("aggregations", () => {
 });
 
 /** Two-input golden test: s1 and s2 are TestInputStreams over input1 and input2. */
-async function testTwoInputs<A, B, U>(input1: A[][], input2: B[][], op: (a: DStream<A>, b: DStream<B>) => DStream<U>, expected: U[][]) {
+async function testTwoInputs<A, B, U>(input1: A[][], input2: B[][], op: (a: DStream<A>, b: DStream<B>) => DStream<U>, expected: unknown[][]) {
   const clock = new ManualClock(0);
   const ssc = new StreamingContext({ master: "local[2]", batchDuration: 1000, clock });
   const out: U[][] = [];

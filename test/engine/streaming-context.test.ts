@@ -158,7 +158,7 @@ describe("listeners", () => {
       onBatchCompleted: ({ batchInfo }) => { events.push(`completed ${batchInfo.batchTime}`); completed.push(batchInfo); },
     };
     ssc.addStreamingListener(listener);
-    const input = new TestInputStream(ssc, [[1, 2, 3], ["x"]]);
+    const input = new TestInputStream<unknown>(ssc, [[1, 2, 3], ["x"]]);
     input.foreachRDD(() => {});
     input.map((x) => x).foreachRDD((rdd) => { if (rdd.count() === 1) throw new Error("fails"); });
     const log = quietLogger();
