@@ -2,7 +2,7 @@ import { DStream } from "../engine/dstream/dstream";
 import { RDD } from "../engine/rdd/rdd";
 import { Time } from "../engine/time/time";
 import { escapeHtml, htmlTable, textTable } from "./html";
-import { createLiveOutput, LiveOutput, MimeBundle } from "./live-output";
+import { BundleRenderer, createLiveOutput, LiveOutput, MimeBundle } from "./live-output";
 import { cellText, columnsOf, Row, selectRows, toRow } from "./table-model";
 
 /** Options of `dstream.display(...)`. */
@@ -68,7 +68,7 @@ export function tableBundle(m: TableModel): MimeBundle {
 
 /** A failed batch, shown in the output it belongs to; the stream goes on. */
 export function errorBundle(title: string, time: number, error: unknown): MimeBundle {
-  const message = (error as Error)?.stack ?? String(error);
+  const message = typeof error === "string" ? error : (error as Error)?.stack ?? String(error);
   const head = `${title ? title + " · " : ""}Time: ${time} ms · the batch failed`;
   return {
     "text/plain": `${head}\n${message}`,
@@ -83,23 +83,26 @@ export function waitingBundle(title: string): MimeBundle {
 }
 
 /**
- * Registers a foreachRDD output that redraws `output` with `render(elements, time)` each batch; a
- * failing batch is drawn as an error, then rethrown so listeners and awaitTermination see it.
+ * Registers a foreachRDD output that calls `onBatch(elements, time)` on every batch and redraws
+ * `output` with the renderer it returns (rendering is lazy: coalesced updates skip it). A failing
+ * batch is drawn as an error in the same output; as in Spark the stream goes on, and listeners
+ * and awaitTermination see the error.
  */
-export function liveForeach<T>(stream: DStream<T>, output: LiveOutput, title: string, render: (elements: T[], time: number) => MimeBundle | Promise<MimeBundle>): void {
+export function liveForeach<T>(stream: DStream<T>, output: LiveOutput, title: string, onBatch: (elements: T[], time: number) => BundleRenderer): void {
   stream.foreachRDD((rdd: RDD<T>, time: Time) => {
-    let elements: T[];
-    try {
-      elements = rdd.collect();
-    } catch (e) {
-      output.update(() => errorBundle(title, time.milliseconds, e));
-      throw e;
-    }
-    output.update(() => render(elements, time.milliseconds));
+    output.update(onBatch(rdd.collect(), time.milliseconds));
+  });
+  // The batch's computation may fail before our function runs (in an operator upstream): the
+  // scheduler reports that as this output operation's failure.
+  const outputOpId = stream.ssc.graph.outputStreams.length - 1;
+  stream.ssc.addStreamingListener({
+    onOutputOperationCompleted: ({ outputOperationInfo: op }) => {
+      if (op.id === outputOpId && op.failureReason !== undefined) output.update(() => errorBundle(title, op.batchTime, op.failureReason));
+    },
   });
 }
 
 DStream.prototype.display = function <T>(this: DStream<T>, options: DisplayOptions = {}): void {
   const output = createLiveOutput(waitingBundle(options.title ?? `display of ${this}`));
-  liveForeach(this, output, options.title ?? "", (elements, time) => tableBundle(tableModel(elements, time, options)));
+  liveForeach(this, output, options.title ?? "", (elements, time) => () => tableBundle(tableModel(elements, time, options)));
 };

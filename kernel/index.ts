@@ -8,3 +8,5 @@ export * from "../engine/index";
 // Notebook outputs attach themselves to DStream and StreamingContext when loaded.
 import "./display";
 export type { DisplayOptions } from "./display";
+import "./chart";
+export type { ChartOptions } from "./chart-spec";

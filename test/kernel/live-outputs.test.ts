@@ -1,0 +1,173 @@
+import { Durations, ManualClock, StreamingContext } from "../../kernel/index";
+import { outputHooks } from "../../engine/output-hooks";
+import { DisplayContent, DisplayTimers, JupyterDisplay } from "../../kernel/jupyter-display";
+import { BundleRenderer, LiveOutput, MimeBundle, setLiveOutputFactory, textOutputFactory } from "../../kernel/live-output";
+import { createPrintOutput } from "../../kernel/print-output";
+import { VEGA_LITE_MIME } from "../../kernel/vega-render";
+
+/** Captures what each live output would show: its initial bundle, then every redraw. */
+function captureOutputs(): MimeBundle[][] {
+  const outputs: MimeBundle[][] = [];
+  setLiveOutputFactory((initial) => {
+    const shown: MimeBundle[] = [initial];
+    outputs.push(shown);
+    let chain = Promise.resolve();
+    const out: LiveOutput = {
+      update: (render: BundleRenderer) => { chain = chain.then(async () => { shown.push(await render()); }); },
+      flush: () => chain,
+    };
+    return out;
+  });
+  return outputs;
+}
+
+describe("notebook outputs in virtual time", () => {
+  const T0 = 1513517144000;
+  let outputs: MimeBundle[][];
+  beforeEach(() => { outputs = captureOutputs(); });
+  afterEach(async () => {
+    await StreamingContext.stopActive();
+    setLiveOutputFactory(textOutputFactory);
+    outputHooks.createPrintSink = undefined;
+  });
+
+  function wordCounts(batches: string[][]) {
+    const clock = new ManualClock(T0);
+    const ssc = new StreamingContext({ appName: "t", master: "local[2]", batchDuration: Durations.seconds(1), clock });
+    const counts = ssc.queueStream(batches).flatMap((l) => l.split(" ")).mapToPair((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b);
+    return { ssc, clock, counts };
+  }
+
+  it("display(): one table per batch, sorted, top N, HTML escaped, text beside it", async () => {
+    const { ssc, clock, counts } = wordCounts([["b a b <c> b a"], []]);
+    counts.display({ title: "Words", sortBy: "value", top: 2 });
+    ssc.start();
+    await clock.advance(2000);
+    const [shown] = outputs;
+    expect(shown.map((b) => b["text/plain"])).toEqual([
+      "Words · waiting for the first batch",
+      "Words · Time: 1513517145000 ms · 3 records · showing the first 2 by value\nkey  value\nb    3\na    2",
+      "Words · Time: 1513517146000 ms · 0 records\n(empty batch)",
+    ]);
+    expect(shown[1]["text/html"]).toBe(
+      '<div class="streamlab-display"><div><b>Words</b> · Time: 1513517145000 ms · 3 records · showing the first 2 by value</div>' +
+      '<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody><tr><td>b</td><td style="text-align:right">3</td></tr>' +
+      '<tr><td>a</td><td style="text-align:right">2</td></tr></tbody></table></div>');
+  });
+
+  it("display(): escapes HTML in values", async () => {
+    const { ssc, clock, counts } = wordCounts([["<c>&"]]);
+    counts.display();
+    ssc.start();
+    await clock.advance(1000);
+    expect(outputs[0][1]["text/html"]).toContain("<td>&lt;c&gt;&amp;</td>");
+  });
+
+  it("a failing batch is drawn in its output, and the stream goes on", async () => {
+    const clock = new ManualClock(T0);
+    const ssc = new StreamingContext({ batchDuration: 1000, clock });
+    ssc.queueStream([[1], [0], [2]]).map((x) => { if (x === 0) throw new Error("zero!"); return x; }).display({ title: "xs" });
+    ssc.start();
+    const failed = ssc.awaitTermination().catch((e: Error) => e);
+    await clock.advance(3000);
+    const texts = outputs[0].map((b) => b["text/plain"]);
+    expect(texts[1]).toBe("xs · Time: 1513517145000 ms · 1 record\nvalue\n1");
+    expect(texts[2]).toMatch(/^xs · Time: 1513517146000 ms · the batch failed\nError: zero!/);
+    expect(texts[3]).toBe("xs · Time: 1513517147000 ms · 1 record\nvalue\n2");
+    expect(((await failed) as Error).message).toBe("zero!");
+  });
+
+  it("chart(): a bar chart of the top keys, as Vega-Lite v5 JSON, SVG and text", async () => {
+    const { ssc, clock, counts } = wordCounts([["b a b c b a"]]);
+    counts.chart({ mark: "bar", top: 2, title: "Top words" });
+    ssc.start();
+    await clock.advance(1000);
+    const bundle = outputs[0][1];
+    expect(bundle[VEGA_LITE_MIME]).toEqual({
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      data: { values: [{ key: "b", value: 3, time: 1513517145000 }, { key: "a", value: 2, time: 1513517145000 }] },
+      mark: "bar",
+      encoding: { x: { field: "key", type: "nominal", sort: "-y" }, y: { field: "value", type: "quantitative" } },
+      title: "Top words",
+    });
+    expect(bundle["text/plain"]).toBe("Top words · Time: 1513517145000 ms · 3 records · bar chart of value by key, 2 rows\nkey=b value=3 time=1513517145000\nkey=a value=2 time=1513517145000");
+    const svg = bundle["image/svg+xml"] as string;
+    expect(svg).toMatch(/^<svg /);
+    expect(svg.match(/<path aria-label="key: [ab]; value: \d+"/g)).toHaveLength(2);
+  });
+
+  it("chart({ history }): a time series over the last N batches only", async () => {
+    const { ssc, clock, counts } = wordCounts([["a"], ["a a"], ["a a a"]]);
+    counts.chart({ history: 2 });
+    ssc.start();
+    await clock.advance(3000);
+    const spec = outputs[0][3][VEGA_LITE_MIME] as { data: { values: unknown[] }; mark: string; encoding: unknown };
+    expect(spec.mark).toBe("line");
+    expect(spec.data.values).toEqual([{ key: "a", value: 2, time: T0 + 2000 }, { key: "a", value: 3, time: T0 + 3000 }]);
+    expect(spec.encoding).toEqual({ x: { field: "time", type: "temporal" }, y: { field: "value", type: "quantitative" }, color: { field: "key", type: "nominal" } });
+  });
+
+  it("chart(fullSpec): the user's spec with each batch's rows as data", async () => {
+    const { ssc, clock, counts } = wordCounts([["a b"]]);
+    counts.chart({ mark: { type: "point" }, encoding: { x: { field: "key", type: "nominal" } } });
+    ssc.start();
+    await clock.advance(1000);
+    expect(outputs[0][1][VEGA_LITE_MIME]).toEqual({
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      mark: { type: "point" },
+      encoding: { x: { field: "key", type: "nominal" } },
+      // Spark's pair order after reduceByKey on local[2]: "b" (hash 98) in partition 0, "a" (97) in 1.
+      data: { values: [{ key: "b", value: 1, time: T0 + 1000 }, { key: "a", value: 1, time: T0 + 1000 }] },
+    });
+  });
+
+  it("print() in a notebook keeps Spark's text of the latest 3 batches in one output", async () => {
+    outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num);
+    const { ssc, clock, counts } = wordCounts([["a"], ["b"], ["c"], ["d"]]);
+    counts.print();
+    ssc.start();
+    await clock.advance(4000);
+    const last = outputs[0][outputs[0].length - 1]["text/plain"];
+    const batch = (t: number, w: string) => `-------------------------------------------\nTime: ${T0 + t} ms\n-------------------------------------------\n(${w},1)\n\n`;
+    expect(last).toBe(batch(2000, "b") + batch(3000, "c") + batch(4000, "d"));
+  });
+});
+
+describe("JupyterDisplay: display ids and coalescing", () => {
+  function fakeTimers() {
+    let now = 0;
+    const due: Array<{ at: number; fn: () => void }> = [];
+    const timers: DisplayTimers = { now: () => now, setTimeout: (fn, ms) => due.push({ at: now + ms, fn }) };
+    const advance = (ms: number) => {
+      now += ms;
+      for (const t of due.filter((d) => d.at <= now)) { due.splice(due.indexOf(t), 1); t.fn(); }
+    };
+    return { timers, advance };
+  }
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it("sends display_data once, then update_display_data with the same id, at most one per interval, latest wins", async () => {
+    const sent: Array<{ content: DisplayContent; update: boolean }> = [];
+    const { timers, advance } = fakeTimers();
+    const d = new JupyterDisplay((content, update) => sent.push({ content, update }), { "text/plain": "start" }, 100, timers);
+    d.update(() => ({ "text/plain": "1" }));        // due at once
+    await settle();
+    d.update(() => ({ "text/plain": "2" }));        // within 100 ms: waits
+    d.update(() => ({ "text/plain": "3" }));        // replaces 2
+    await settle();
+    expect(sent.map((s) => [s.update, s.content.data["text/plain"]])).toEqual([[false, "start"], [true, "1"]]);
+    advance(100);
+    await settle();
+    expect(sent.map((s) => [s.update, s.content.data["text/plain"]])).toEqual([[false, "start"], [true, "1"], [true, "3"]]);
+    expect(new Set(sent.map((s) => s.content.transient.display_id))).toEqual(new Set([d.displayId]));
+    expect(sent[0].content).toEqual({ data: { "text/plain": "start" }, metadata: {}, transient: { display_id: d.displayId } });
+  });
+
+  it("a renderer that throws shows the error in the same output", async () => {
+    const sent: DisplayContent[] = [];
+    const d = new JupyterDisplay((content) => sent.push(content), { "text/plain": "" }, 0);
+    d.update(() => { throw new Error("bad spec"); });
+    await d.flush();
+    expect(sent[1].data["text/plain"]).toBe("streamlab: could not render this output: bad spec");
+  });
+});
