@@ -84,5 +84,7 @@ export { parseSale, parseSales } from "./tools/sales-parser";
 export type { Sale, MalformedRecord, MalformedSaleRule, SaleParseResult, ParsedSales } from "./tools/sales-parser";
 export { SalesFileWriter, writeLinesFile } from "./tools/sales-files";
 export type { SalesFileWriterOptions } from "./tools/sales-files";
+export { salesStream, SalesInputDStream } from "./tools/sales-stream";
+export type { SalesStreamOptions } from "./tools/sales-stream";
 export { mulberry32 } from "./tools/prng";
 export type { Random } from "./tools/prng";

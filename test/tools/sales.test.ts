@@ -2,6 +2,7 @@ import { DStream, ManualClock, StreamingContext, TestInputStream } from "../../e
 import { mulberry32, zipfSampler } from "../../engine/tools/prng";
 import { salesCatalog, salesLines, salesRecords } from "../../engine/tools/sales-generator";
 import { MalformedRecord, parseSale, parseSales, Sale } from "../../engine/tools/sales-parser";
+import { salesStream } from "../../engine/tools/sales-stream";
 
 const take = <T>(it: Iterable<T>, n: number): T[] => {
   const out: T[] = [];
@@ -142,5 +143,23 @@ describe("parseSales", () => {
     ]);
     expect(got.bad).toEqual([["field-count:oops"], ["bad-number:s1,p1,x,1.00"], []]);
     expect(got.badCount).toEqual([1, 1, 0]);
+  });
+});
+
+describe("salesStream", () => {
+  afterEach(async () => { await StreamingContext.stopActive(); });
+
+  it("batch k holds lines (k-1)*n .. k*n-1 of salesLines, as a function of the batch time", async () => {
+    const clock = new ManualClock(0);
+    const ssc = new StreamingContext({ appName: "t", master: "local[2]", batchDuration: 1000, clock });
+    const stream = salesStream(ssc, { seed: 8, linesPerBatch: 4, count: 10, stores: 2 });
+    const got: string[][] = [];
+    stream.foreachRDD((rdd) => { got.push(rdd.collect()); });
+    ssc.start();
+    await clock.advance(4000);
+    const all = [...salesLines(8, { count: 10, stores: 2 })];
+    expect(got).toEqual([all.slice(0, 4), all.slice(4, 8), all.slice(8, 10), []]);
+    // an earlier batch computed again (as after recovery) is the same
+    expect(stream.slice(1000, 2000).map((r) => r.collect())).toEqual([all.slice(0, 4), all.slice(4, 8)]);
   });
 });
