@@ -10,3 +10,5 @@ import "./display";
 export type { DisplayOptions } from "./display";
 import "./chart";
 export type { ChartOptions } from "./chart-spec";
+import "./dashboard";
+export type { DashboardOptions } from "./dashboard";

@@ -121,6 +121,33 @@ describe("notebook outputs in virtual time", () => {
     });
   });
 
+  it("ssc.dashboard(): Spark's streaming statistics over the recent batches", async () => {
+    const { ssc, clock, counts } = wordCounts([["a b", "c"], ["d"]]);
+    counts.print();
+    ssc.dashboard({ rows: 2 });
+    const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      ssc.start();
+      await clock.advance(3000);
+    } finally {
+      out.mockRestore();
+    }
+    const shown = outputs[0];
+    expect(shown[0]["text/plain"]).toBe([
+      "Streaming Statistics · t · batch interval 1000 ms · not started · 0 completed batches",
+      "  Input rate: -", "  Scheduling delay: -", "  Processing time: -", "  Total delay: -",
+      "  (averages over the last 0 batches)", "Completed batches (latest first)", "(none yet)",
+    ].join("\n"));
+    expect(shown[shown.length - 1]["text/plain"]).toBe([
+      "Streaming Statistics · t · batch interval 1000 ms · running for 3 s · 3 completed batches",
+      "  Input rate: 1.00 records/sec", "  Scheduling delay: 0 ms", "  Processing time: 0 ms", "  Total delay: 0 ms",
+      "  (averages over the last 3 batches)", "Completed batches (latest first)",
+      "Batch time        Input size  Scheduling delay  Processing time  Total delay  Output ops: succeeded/total",
+      "1513517147000 ms  0 records   0 ms              0 ms             0 ms         1/1",
+      "1513517146000 ms  1 records   0 ms              0 ms             0 ms         1/1",
+    ].join("\n"));
+  });
+
   it("print() in a notebook keeps Spark's text of the latest 3 batches in one output", async () => {
     outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num);
     const { ssc, clock, counts } = wordCounts([["a"], ["b"], ["c"], ["d"]]);
