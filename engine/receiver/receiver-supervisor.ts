@@ -38,6 +38,9 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
     receiver.attachSupervisor(this);
   }
 
+  /** Records stored so far: pushed in blocks or still buffered in the block generator. */
+  get numRecordsReceived(): number { return this.numRecordsPushed + this.blockGenerator.numBufferedRecords; }
+
   /** The receiver's current status, as listeners see it. */
   get receiverInfo(): ReceiverInfo { return { ...this.info }; }
 

@@ -14,6 +14,8 @@ export interface ReceivedBlock<T = unknown> {
  */
 export interface ReceiverRunner {
   readonly streamId: number;
+  /** Records the receiver has stored so far, whether still buffered or already in blocks. */
+  readonly numRecordsReceived: number;
   start(): void;
   /** Stops the receiver and flushes what it buffered into blocks. */
   stop(message: string): Promise<void>;
@@ -35,6 +37,11 @@ export class ReceiverTracker {
 
   /** Registers a receiver runner to be started with the context. */
   addRunner(runner: ReceiverRunner): void { this.runners.push(runner); }
+
+  /** Records stored by all receivers so far (tests wait on this before advancing a ManualClock). */
+  numRecordsReceived(): number {
+    return this.runners.reduce((n, r) => n + r.numRecordsReceived, 0);
+  }
 
   /** The number of registered receivers. */
   get numReceivers(): number { return this.runners.length; }
