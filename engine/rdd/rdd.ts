@@ -1,4 +1,5 @@
 import { Errors } from "../errors/messages";
+import { checkPairs } from "./check-pairs";
 import { CompactBuffer } from "./compact-buffer";
 import { naturalCompare } from "./ordering";
 import { HashPartitioner, Partitioner, RangePartitioner } from "./partitioner";
@@ -202,6 +203,7 @@ export class RDD<T> {
   /** Pair RDDs: places each pair in its key's partition. */
   partitionBy<K, V>(this: RDD<Pair<K, V>>, partitions: PartitionSpec): RDD<[K, V]> {
     const p = this.partitionerFor(partitions);
+    checkPairs("partitionBy", this.partitions);
     if (p.equals(this.partitioner)) return this as unknown as RDD<[K, V]>;
     return new RDD(partitionBy(this.partitions, p), this.context, p);
   }
@@ -214,6 +216,8 @@ export class RDD<T> {
   /** Pair RDDs: for each key, the values from this RDD and from each of `others`. */
   cogroup<K, V, W>(this: RDD<Pair<K, V>>, other: RDD<Pair<K, W>>, partitions?: PartitionSpec): RDD<[K, [CompactBuffer<V>, CompactBuffer<W>]]> {
     const p = partitions === undefined ? defaultPartitioner([this, other]) : this.partitionerFor(partitions);
+    checkPairs("A join or cogroup", this.partitions);
+    checkPairs("A join or cogroup", other.partitions);
     const grouped = cogroup([this, other], p);
     return new RDD(grouped as unknown as [K, [CompactBuffer<V>, CompactBuffer<W>]][][], this.context, p);
   }
@@ -388,6 +392,7 @@ export class RDD<T> {
 
   /** @internal */
   combineByKeyWith<K, V, C>(this: RDD<Pair<K, V>>, agg: Aggregator<V, C>, p: Partitioner, mapSideCombine: boolean): RDD<[K, C]> {
+    checkPairs("A per-key operation (reduceByKey, groupByKey, combineByKey...)", this.partitions);
     if (this.partitioner && this.partitioner.equals(p)) {
       // Already laid out by key: combine within each partition, no shuffle (as Spark does).
       return new RDD(this.partitions.map((part) => combineValuesByKey(part, agg)), this.context, p);

@@ -93,3 +93,14 @@ describe("RDD actions", () => {
     expect(empty.fold(0, (a, b) => a + b)).toBe(0);
   });
 });
+
+describe("pair operations on non-pairs", () => {
+  it("fail with a coded error naming the element and the fix", () => {
+    const strings = RDD.parallelize(["hello"], 1, ctx) as unknown as RDD<[string, string]>;
+    expect(() => strings.reduceByKey((a, b) => a + b)).toThrow(expect.objectContaining({
+      code: "STREAM_ERR_NOT_PAIR",
+      message: 'A per-key operation (reduceByKey, groupByKey, combineByKey...) needs a stream of [key, value] pairs, got the element "hello". Make pairs first, e.g. .mapToPair((x) => [x, 1]).',
+    }));
+    expect(() => strings.join(strings)).toThrow(expect.objectContaining({ code: "STREAM_ERR_NOT_PAIR" }));
+  });
+});
