@@ -17,7 +17,9 @@ export async function main(args: string[]): Promise<number> {
   }
   const notebooks = path.join(root, "notebooks");
   fs.mkdirSync(notebooks, { recursive: true });
-  const child = spawn(jupyter, ["lab", "--ServerApp.ip=127.0.0.1", `--ServerApp.root_dir=${notebooks}`, ...args], { stdio: "inherit" });
+  // Containers and CI machines often run as root, which JupyterLab refuses without --allow-root.
+  const asRoot = typeof process.geteuid === "function" && process.geteuid() === 0 ? ["--allow-root"] : [];
+  const child = spawn(jupyter, ["lab", "--ServerApp.ip=127.0.0.1", `--ServerApp.root_dir=${notebooks}`, ...asRoot, ...args], { stdio: "inherit" });
   // Ctrl-C reaches JupyterLab directly (same process group); it asks to confirm and shuts down.
   process.on("SIGINT", () => undefined);
   return new Promise((resolve) => {
