@@ -22,6 +22,7 @@ export async function main(args: string[]): Promise<number> {
   const child = spawn(jupyter, ["lab", "--ServerApp.ip=127.0.0.1", `--ServerApp.root_dir=${notebooks}`, ...asRoot, ...args], { stdio: "inherit" });
   // Ctrl-C reaches JupyterLab directly (same process group); it asks to confirm and shuts down.
   process.on("SIGINT", () => undefined);
+  process.on("SIGTERM", () => child.kill("SIGTERM"));
   return new Promise((resolve) => {
     child.on("error", (e) => { console.error(`streamlab lab: ${e.message}`); resolve(1); });
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
