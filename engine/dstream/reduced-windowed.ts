@@ -51,15 +51,6 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
     return this;
   }
 
-  /**
-   * Sets Spark's default checkpoint interval before the base initializes: the base would also
-   * re-persist this stream once its zeroTime is set, which fails; it is persisted since construction. @internal
-   */
-  override initialize(zeroTime: number): void {
-    if (this.checkpointDuration === undefined) this.checkpointDuration = this.defaultCheckpointInterval();
-    super.initialize(zeroTime);
-  }
-
   protected compute(time: number): RDD<[K, V]> {
     const step = this.parent.slideDuration;
     const windowStart = time - this.windowDuration + step;

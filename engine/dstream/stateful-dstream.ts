@@ -25,15 +25,6 @@ export abstract class StatefulDStream<P, T> extends DStream<T> {
   get dependencies(): DStream<unknown>[] { return [this.parent as DStream<unknown>]; }
   get slideDuration(): number { return this.parent.slideDuration; }
 
-  /**
-   * Sets the default checkpoint interval before the base initializes: the base would otherwise call
-   * persist() once zeroTime is set, which throws; these streams are persisted since construction. @internal
-   */
-  override initialize(zeroTime: number): void {
-    if (this.checkpointDuration === undefined) this.checkpointDuration = this.defaultCheckpointInterval();
-    super.initialize(zeroTime);
-  }
-
   protected compute(time: number): RDD<T> | undefined {
     if (this.failedBatches.has(time)) throw this.failedBatches.get(time);
     try {
