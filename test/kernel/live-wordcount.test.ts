@@ -12,6 +12,9 @@ describeWithVenv("a real streamlab kernel driven by jupyter_client: live word co
   it("one display_data, then growing update_display_data with the same id; another cell runs meanwhile; an interrupt during awaitTermination returns and the stream goes on", () =>
     run("test_live_word_count"));
 
+  it("kernel shutdown stops the context gracefully and the kernel exits by itself", () =>
+    run("test_shutdown_stops_the_context_gracefully"));
+
   it("after SIGKILL, a restart and a re-run of the cell with getOrCreate, the totals continue from the checkpoint", () =>
     run("test_resume_after_sigkill"));
 });

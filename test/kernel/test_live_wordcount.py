@@ -86,7 +86,8 @@ class LiveWordCountTest(unittest.TestCase):
     def tearDown(self):
         try:
             self.kc.stop_channels()
-            self.km.shutdown_kernel(now=False)
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=False)
         finally:
             self.server.close()
             self.tmp.cleanup()
@@ -176,6 +177,20 @@ class LiveWordCountTest(unittest.TestCase):
         reply, own, _ = self.execute("ssc.getState()")
         self.assertEqual(reply["status"], "ok")
         self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["ACTIVE"])
+
+    def test_shutdown_stops_the_context_gracefully(self):
+        """Kernel shutdown stops the running context gracefully and the kernel exits by itself."""
+        display_id = self.start_word_count()
+        self.updates(display_id, 2)
+        self.kc.stop_channels()
+        started = time.time()
+        self.km.shutdown_kernel(now=False)
+        elapsed = time.time() - started
+        # jupyter_client waits up to 5 s for the kernel to exit, then kills it.
+        self.assertLess(elapsed, 4.5, "the kernel did not exit by itself after shutdown_request")
+        self.assertFalse(self.km.is_alive())
+        checkpoints = [f for f in os.listdir(os.path.join(self.tmp.name, "cp")) if f.startswith("checkpoint-")]
+        self.assertTrue(checkpoints, "no checkpoint written")
 
     def test_resume_after_sigkill(self):
         """SIGKILL, restart, re-run of the cell (getOrCreate): the totals continue from the checkpoint."""
