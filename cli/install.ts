@@ -40,7 +40,7 @@ except ImportError:
 src, name, mode, prefix = sys.argv[1:5]
 if mode == "sys-prefix":
     prefix = sys.prefix
-dest = KernelSpecManager().install_kernel_spec(src, name, user=(mode == "user"), prefix=(prefix or None), replace=True)
+dest = KernelSpecManager().install_kernel_spec(src, name, user=(mode == "user"), prefix=(prefix or None))
 print("Installed kernelspec %s in %s" % (name, dest))
 `;
 
