@@ -1,0 +1,198 @@
+package streamlab.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.io.Serializable;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.streaming.Duration;
+import org.apache.spark.streaming.api.java.JavaDStream;
+import org.apache.spark.streaming.api.java.JavaPairDStream;
+import org.apache.spark.streaming.api.java.JavaStreamingContext;
+import org.apache.spark.streaming.receiver.Receiver;
+import org.apache.spark.streaming.scheduler.BatchInfo;
+import org.apache.spark.streaming.scheduler.StreamingListener;
+import org.apache.spark.streaming.scheduler.StreamingListenerBatchCompleted;
+
+import scala.Tuple2;
+
+/**
+ * The Apache Spark Streaming side of streamlab's benchmark (issue 6), written as the lecture's Java
+ * programs are. One JVM and one SparkContext (local[2]) serve every probe, so JVM start and JIT
+ * warm-up are paid once, as streamlab's in-process probes pay them once.
+ *
+ * Protocol: one command per stdin line,
+ *   probe WORKLOAD FEED BATCH_MS SLIDE_MS RATE SECONDS PORT
+ * (WORKLOAD grep|wordcount|topk|sales, FEED generator|socket, PORT used by the socket feed), and
+ * one answer per command on stdout: RESULT {json} with t0 (when record 0 was due) and every batch's
+ * numRecords, processingDelay, schedulingDelay and processingEndTime. "quit" ends the JVM.
+ * Args: the 100-byte record pool file and the sales pool file written by the Node side.
+ */
+public final class SparkBench {
+  static final String GREP_PATTERN = System.getProperty("bench.grep", "qu");
+
+  public static void main(String[] args) throws Exception {
+    List<String> words = Files.readAllLines(Paths.get(args[0]), StandardCharsets.UTF_8);
+    List<String> sales = Files.readAllLines(Paths.get(args[1]), StandardCharsets.UTF_8);
+    String grepPattern = args.length > 2 ? args[2] : GREP_PATTERN;
+    SparkConf conf = new SparkConf().setAppName("StreamlabBench").setMaster("local[2]")
+        .set("spark.ui.enabled", "false")
+        .set("spark.driver.host", "127.0.0.1")
+        .set("spark.driver.bindAddress", "127.0.0.1");
+    JavaSparkContext sc = new JavaSparkContext(conf);
+    sc.setLogLevel("WARN");
+    System.out.println("READY");
+    System.out.flush();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line; (line = in.readLine()) != null; ) {
+      String[] cmd = line.trim().split("\\s+");
+      if (cmd[0].equals("quit")) break;
+      if (!cmd[0].equals("probe")) continue;
+      String json = probe(sc, cmd[1], cmd[2], Long.parseLong(cmd[3]), Long.parseLong(cmd[4]), Double.parseDouble(cmd[5]),
+          Double.parseDouble(cmd[6]), Integer.parseInt(cmd[7]), cmd[1].equals("sales") ? sales : words, grepPattern);
+      System.out.println("RESULT " + json);
+      System.out.flush();
+    }
+    sc.stop();
+  }
+
+  static String probe(JavaSparkContext sc, String workload, String feed, long batchMs, long slideMs, double rate,
+      double seconds, int port, List<String> pool, String grepPattern) throws Exception {
+    JavaStreamingContext ssc = new JavaStreamingContext(sc, new Duration(batchMs));
+    Path dir = Files.createTempDirectory("spark-bench-checkpoint");
+    ssc.checkpoint(dir.toString());
+    long t0 = (System.currentTimeMillis() / batchMs + 1) * batchMs + 200;
+    JavaDStream<String> lines = feed.equals("socket")
+        ? ssc.socketTextStream("127.0.0.1", port, StorageLevel.MEMORY_AND_DISK_SER())
+        : ssc.receiverStream(new PoolReceiver(pool.toArray(new String[0]), rate, t0));
+    Duration window = new Duration(30_000);
+    Duration slide = new Duration(slideMs);
+    switch (workload) {
+      case "grep":
+        lines.filter(l -> l.contains(grepPattern)).count().foreachRDD(rdd -> { rdd.collect(); });
+        break;
+      case "wordcount": {
+        JavaPairDStream<String, Integer> counts = lines.flatMap(l -> Arrays.asList(l.split(" ")).iterator())
+            .mapToPair(w -> new Tuple2<>(w, 1))
+            .reduceByKeyAndWindow((a, b) -> a + b, (a, b) -> a - b, window, slide);
+        counts.foreachRDD(rdd -> { rdd.count(); });
+        break;
+      }
+      case "topk": {
+        JavaPairDStream<String, Integer> counts = lines.flatMap(l -> Arrays.asList(l.split(" ")).iterator())
+            .mapToPair(w -> new Tuple2<>(w, 1))
+            .reduceByKeyAndWindow((a, b) -> a + b, (a, b) -> a - b, window, slide);
+        counts.foreachRDD(rdd -> { rdd.top(10, new ByCount()); });
+        break;
+      }
+      case "sales": {
+        JavaPairDStream<String, Integer> sold = lines.map(l -> l.split(","))
+            .filter(f -> f.length == 4 && !f[1].isEmpty() && f[2].matches("\\d+"))
+            .mapToPair(f -> new Tuple2<>(f[1], Integer.parseInt(f[2])))
+            .reduceByKeyAndWindow((a, b) -> a + b, (a, b) -> a - b, window, slide);
+        sold.reduce((a, b) -> a._2() > b._2() || (a._2().equals(b._2()) && a._1().compareTo(b._1()) < 0) ? a : b)
+            .foreachRDD(rdd -> { rdd.collect(); });
+        break;
+      }
+      default:
+        throw new IllegalArgumentException("Unknown workload: " + workload);
+    }
+    List<String> batches = new ArrayList<>();
+    ssc.addStreamingListener(new StreamingListener() {
+      @Override
+      public void onBatchCompleted(StreamingListenerBatchCompleted event) {
+        BatchInfo b = event.batchInfo();
+        synchronized (batches) {
+          batches.add(String.format("{\"time\":%d,\"numRecords\":%d,\"processingDelay\":%d,\"schedulingDelay\":%d,\"processingEndTime\":%d}",
+              b.batchTime().milliseconds(), b.numRecords(), (Long) b.processingDelay().get(), (Long) b.schedulingDelay().get(),
+              (Long) b.processingEndTime().get()));
+        }
+      }
+    });
+    long started = System.currentTimeMillis();
+    ssc.start();
+    ssc.awaitTerminationOrTimeout((long) (seconds * 1000));
+    ssc.stop(false, false);
+    long stopped = System.currentTimeMillis();
+    deleteRecursively(dir);
+    synchronized (batches) {
+      return String.format("{\"t0\":%d,\"started\":%d,\"stopped\":%d,\"batches\":[%s]}", t0, started, stopped, String.join(",", batches));
+    }
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Orders (word, count) pairs by count, for top(10). */
+  static final class ByCount implements Comparator<Tuple2<String, Integer>>, Serializable {
+    @Override
+    public int compare(Tuple2<String, Integer> a, Tuple2<String, Integer> b) {
+      return Integer.compare(a._2(), b._2());
+    }
+  }
+
+  /**
+   * The in-process generator: record k of the pool (cycled) is due at t0 + k / rate; every 200 ms
+   * (Spark's blockInterval) the records due so far are stored as one block, as the BlockGenerator
+   * would cut them, without paying store(single)'s per-record lock.
+   */
+  static final class PoolReceiver extends Receiver<String> {
+    private final String[] pool;
+    private final double rate;
+    private final long t0;
+
+    PoolReceiver(String[] pool, double rate, long t0) {
+      super(StorageLevel.MEMORY_ONLY());
+      this.pool = pool;
+      this.rate = rate;
+      this.t0 = t0;
+    }
+
+    @Override
+    public void onStart() {
+      new Thread(this::receive, "pool-receiver").start();
+    }
+
+    @Override
+    public void onStop() {}
+
+    private void receive() {
+      long stored = 0;
+      int next = 0;
+      try {
+        long wait = t0 - System.currentTimeMillis();
+        if (wait > 0) Thread.sleep(wait);
+        while (!isStopped()) {
+          long due = (long) Math.floor((System.currentTimeMillis() - t0) * rate / 1000.0);
+          int n = (int) Math.max(0, due - stored);
+          if (n > 0) {
+            ArrayList<String> block = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              block.add(pool[next]);
+              if (++next == pool.length) next = 0;
+            }
+            store(block.iterator());
+            stored += n;
+          }
+          Thread.sleep(200);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
