@@ -61,7 +61,10 @@ class LineServer:
 
 CELL = """import {{ StreamingContext }} from "streamlab";
 const ssc = StreamingContext.getOrCreate({cp}, () => {{
-  const ssc = new StreamingContext({{ appName: "LiveWordCount", master: "local[2]", batchDuration: 300 }});
+  // The write-ahead log makes the socket's data replayable after a crash (Spark: zero data loss
+  // for receivers needs it too); state is checkpointed at Spark's default interval.
+  const ssc = new StreamingContext({{ appName: "LiveWordCount", master: "local[2]", batchDuration: 300,
+    conf: {{ "spark.streaming.receiver.writeAheadLog.enable": true }} }});
   ssc.checkpoint({cp});
   const totals = ssc.socketTextStream("127.0.0.1", {port})
     .flatMap((line) => line.split(" "))
