@@ -1,0 +1,253 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { setLogger } from "../../engine/log";
+import { heapUsed, measureState, measureWindowMemory } from "./memory";
+import { analyze, Feed, fmt, ProbeAnalysis, ProbeResult, ProbeSpec, roundRate, searchRate } from "./probe";
+import { loadPool, RecordPool, slicePool } from "./records";
+import { renderReport } from "./report";
+import { BenchConfig, BenchResults, RateRow } from "./results";
+import { createRx } from "./rx-workloads";
+import { buildSpark, SparkEngine } from "./spark-runner";
+import { blocksPerBatch, measureCapacity, measureEmptyBatch, probeStreamlab } from "./streamlab-runner";
+import { BatchProcessor, createLoop, WindowShape, Workload, WorkloadName, WORKLOADS } from "./workloads";
+
+/**
+ * The benchmark suite (issue 6), run by `npm run bench`. Sections, in order: flat-out capacity of
+ * streamlab vs a hand-written loop vs RxJS; the per-batch cost of an empty batch; memory (state
+ * bytes per key, window state over time) and checkpoint cost; streamlab's maximum sustainable rate
+ * and latency in real time per workload, feed and batch interval; the same on Apache Spark
+ * Streaming. Results go to test/bench/results/ (results.json, results.md, chart.svg).
+ */
+
+export const FULL: BenchConfig = {
+  workloads: WORKLOADS.map((w) => w.name),
+  rateWorkloads: WORKLOADS.map((w) => w.name),
+  feeds: ["generator", "socket"],
+  batchIntervals: [1000, 100],
+  probeSeconds: 20,
+  grepWarmupMs: 3000,
+  extraWarmupMs: 2000,
+  windowMs: 30_000,
+  maxProbes: 4,
+  spark: true,
+  sparkFeeds: ["generator", "socket"],
+  sparkBatchIntervals: [1000],
+  capacityBatchRecords: 100_000,
+  capacityMeasuredBatches: 10,
+  stateKeys: [100_000, 1_000_000],
+  windowMemorySeconds: 600,
+  windowMemoryRate: 20_000,
+  poolSize: 1 << 18,
+};
+
+/** A few seconds in all: what CI's smoke test runs (no Spark, tiny windows and sizes). */
+export const SMOKE: BenchConfig = {
+  workloads: WORKLOADS.map((w) => w.name),
+  rateWorkloads: ["grep"],
+  feeds: ["generator", "socket"],
+  batchIntervals: [1000],
+  probeSeconds: 2.5,
+  grepWarmupMs: 500,
+  extraWarmupMs: 500,
+  windowMs: 2000,
+  maxProbes: 1,
+  spark: false,
+  sparkFeeds: [],
+  sparkBatchIntervals: [],
+  capacityBatchRecords: 2000,
+  capacityMeasuredBatches: 2,
+  stateKeys: [1000],
+  windowMemorySeconds: 6,
+  windowMemoryRate: 1000,
+  poolSize: 4096,
+};
+
+const HELP = `npm run bench -- [options]
+  --smoke                 the tiny CI version (seconds; no Spark)
+  --workloads=a,b         of ${WORKLOADS.map((w) => w.name).join(",")}
+  --feeds=a,b             of generator,socket
+  --batches=1000,100      batch intervals in ms for streamlab's real-time probes
+  --probe-seconds=N       seconds measured per probe after the warm-up (default ${FULL.probeSeconds})
+  --max-probes=N          probes per rate search (default ${FULL.maxProbes})
+  --no-spark              skip Apache Spark Streaming
+  --spark-feeds=a,b       feeds for Spark (default generator,socket)
+  --sections=a,b          of capacity,empty,memory,rates,spark (default all)
+  --results=DIR           output folder (default test/bench/results)`;
+
+export interface RunOptions {
+  config: BenchConfig;
+  sections: Set<string>;
+  resultsDir: string;
+  log: (line: string) => void;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help")) { process.stdout.write(HELP + "\n"); return 0; }
+  const opt = parseArgs(argv);
+  const results = await runBench(opt);
+  process.stdout.write(fs.readFileSync(path.join(opt.resultsDir, "results.md"), "utf8"));
+  return results.rates.some((r) => r.error) ? 1 : 0;
+}
+
+function parseArgs(argv: string[]): RunOptions {
+  const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const list = (name: string) => get(name)?.split(",").filter(Boolean);
+  const config: BenchConfig = { ...(argv.includes("--smoke") ? SMOKE : FULL) };
+  if (list("workloads")) config.workloads = config.rateWorkloads = list("workloads") as WorkloadName[];
+  if (list("feeds")) config.feeds = list("feeds") as Feed[];
+  if (list("batches")) config.batchIntervals = (list("batches") as string[]).map(Number);
+  if (get("probe-seconds")) config.probeSeconds = Number(get("probe-seconds"));
+  if (get("max-probes")) config.maxProbes = Number(get("max-probes"));
+  if (list("spark-feeds")) config.sparkFeeds = list("spark-feeds") as Feed[];
+  if (argv.includes("--no-spark")) config.spark = false;
+  const sections = new Set(list("sections") ?? ["capacity", "empty", "memory", "rates", "spark"]);
+  const resultsDir = path.resolve(get("results") ?? path.join(__dirname, "results"));
+  return { config, sections, resultsDir, log: (line) => process.stderr.write(line + "\n") };
+}
+
+/** Runs the configured sections and writes results.json, results.md and chart.svg. */
+export async function runBench(opt: RunOptions): Promise<BenchResults> {
+  const { config, log, resultsDir } = opt;
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const previousLogger = setLogger({ info: () => {}, warn: (m) => log(`  WARN ${m}`) });
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? " -- " + process.argv.slice(2).join(" ") : ""}`,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "?", node: process.version, memoryGB: Math.round(os.totalmem() / 2 ** 30) },
+    load: [], config, capacity: [], emptyBatch: [], rates: [], state: [], windowMemory: [],
+    spark: { status: "skipped", reason: config.spark && opt.sections.has("spark") ? undefined : "not requested" },
+  };
+  const save = async () => {
+    fs.writeFileSync(path.join(resultsDir, "results.json"), JSON.stringify(results, null, 2));
+    await renderReport(results, resultsDir);
+  };
+  const section = (name: string) => {
+    results.load.push({ section: name, at: new Date().toISOString(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) });
+    log(`== ${name} (load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")})`);
+  };
+  const pools = {
+    words: loadPool("words", config.poolSize, path.join(resultsDir, "pools")),
+    sales: loadPool("sales", config.poolSize, path.join(resultsDir, "pools")),
+  };
+  const poolOf = (w: WorkloadName) => pools[(WORKLOADS.find((x) => x.name === w) as Workload).pool];
+  const workloads = WORKLOADS.filter((w) => config.workloads.includes(w.name));
+  const shapeFor = (batchMs: number): WindowShape => ({ batchMs, windowMs: config.windowMs, slideMs: batchMs });
+
+  if (opt.sections.has("capacity")) {
+    section("capacity: flat out, virtual time, 1 s batches");
+    for (const w of workloads) {
+      const shape = shapeFor(1000);
+      const warmup = w.windowed ? config.windowMs / 1000 + 2 : 3;
+      const n = config.capacityBatchRecords, m = config.capacityMeasuredBatches;
+      const pool = poolOf(w.name).records;
+      const streamlab = await measureCapacity(w.name, pool, shape, n, warmup, m);
+      const loop = timeProcessor(createLoop(w.name, shape), pool, n, warmup, m, 1000);
+      const rx = timeProcessor(createRx(w.name, shape), pool, n, warmup, m, 1000);
+      results.capacity.push({ workload: w.name, batchMs: 1000, recordsPerBatch: n, streamlab, loop, rx });
+      log(`  ${w.name}: streamlab ${fmt(streamlab)}/s, loop ${fmt(loop)}/s, RxJS ${fmt(rx)}/s`);
+    }
+    await save();
+  }
+
+  if (opt.sections.has("empty")) {
+    section("empty batches: engine cost per batch");
+    for (const w of workloads) {
+      for (const batchMs of [1000, 100]) {
+        const ms = await measureEmptyBatch(w.name, shapeFor(batchMs), config === SMOKE ? 20 : 500);
+        results.emptyBatch.push({ workload: w.name, batchMs, ms });
+        log(`  ${w.name} ${batchMs} ms batches: ${ms.toFixed(3)} ms per empty batch`);
+      }
+    }
+    await save();
+  }
+
+  if (opt.sections.has("memory")) {
+    section("memory: updateStateByKey bytes per key, checkpoint cost, window state over time");
+    for (const keys of config.stateKeys) {
+      const s = await measureState(keys, keys >= 1e6 ? 3 : 5);
+      results.state.push(s);
+      log(`  ${keys} keys: ${s.bytesPerKey.toFixed(0)} B/key (plain Map ${s.plainMapBytesPerKey.toFixed(0)} B/key); batch ${s.batchMs.toFixed(1)} ms, with checkpoint ${s.batchWithCheckpointMs.toFixed(1)} ms`);
+    }
+    results.windowMemory = await measureWindowMemory(pools.words.records, config.windowMemoryRate, config.windowMemorySeconds, Math.max(1, Math.round(config.windowMemorySeconds / 20)));
+    log(`  window heap: ${results.windowMemory.map((p) => `${p.t}s ${p.heapMB.toFixed(1)}MB`).join(", ")}`);
+    await save();
+  }
+
+  const warmupMs = (w: Workload) => (w.windowed ? config.windowMs : config.grepWarmupMs) + config.extraWarmupMs;
+  const specFor = (w: Workload, feed: Feed, batchMs: number, rate: number): ProbeSpec => ({
+    workload: w.name, feed, shape: shapeFor(batchMs), rate, seconds: (warmupMs(w) + config.probeSeconds * 1000) / 1000 + 1,
+    pool: poolOf(w.name).records, poolFile: poolOf(w.name).file,
+  });
+  const measureRates = async (engine: "streamlab" | "spark", run: (spec: ProbeSpec) => Promise<ProbeResult>, feeds: Feed[], intervals: number[], start: (w: Workload, feed: Feed, batchMs: number) => number) => {
+    for (const batchMs of intervals) {
+      for (const feed of feeds) {
+        for (const w of workloads.filter((x) => config.rateWorkloads.includes(x.name))) {
+          section(`${engine} ${w.name}, ${feed}, ${batchMs} ms batches`);
+          const probe = async (rate: number): Promise<ProbeAnalysis> => analyze(await run(specFor(w, feed, batchMs, rate)), rate, batchMs, warmupMs(w));
+          const row: RateRow = { engine, workload: w.name, feed, batchMs, search: { best: 0, probes: [] } };
+          try {
+            row.search = await searchRate(probe, start(w, feed, batchMs), batchMs, config.maxProbes, log);
+            if (row.search.best > 0) {
+              row.half = await probe(roundRate(row.search.best / 2));
+              log(`    half rate ${fmt(row.half.rate)}/s: latency p50 ${Math.round(row.half.latencyP50)} ms, p99 ${Math.round(row.half.latencyP99)} ms`);
+            }
+          } catch (e) {
+            row.error = (e as Error).message;
+            log(`    failed: ${row.error}`);
+          }
+          results.rates.push(row);
+          await save();
+        }
+      }
+    }
+  };
+
+  if (opt.sections.has("rates")) {
+    const capacityOf = (w: WorkloadName) => results.capacity.find((c) => c.workload === w)?.streamlab ?? 100_000;
+    await measureRates("streamlab", probeStreamlab, config.feeds, config.batchIntervals,
+      (w, feed, batchMs) => capacityOf(w.name) * (batchMs < 1000 ? 0.4 : 0.7) * (feed === "socket" ? 0.6 : 1));
+  }
+
+  if (config.spark && opt.sections.has("spark")) {
+    section("Apache Spark Streaming: build");
+    const built = buildSpark(resultsDir, log);
+    if (built.error || !built.classpath) {
+      results.spark = { status: "failed", reason: built.error };
+    } else {
+      let spark: SparkEngine | undefined;
+      try {
+        spark = await SparkEngine.start(built.classpath, pools.words.file, pools.sales.file, path.join(resultsDir, "spark.log"));
+        results.spark = { status: "ran", version: spark.version };
+        const engine = spark;
+        await measureRates("spark", (spec) => engine.probe(spec), config.sparkFeeds, config.sparkBatchIntervals,
+          (w) => (w.name === "grep" ? 300_000 : 60_000));
+      } catch (e) {
+        results.spark = { status: "failed", reason: (e as Error).message };
+        log(`  Spark failed: ${(e as Error).message}`);
+      } finally {
+        await spark?.stop();
+      }
+    }
+  }
+  results.finishedAt = new Date().toISOString();
+  section("done");
+  await save();
+  setLogger(previousLogger);
+  return results;
+}
+
+/** Records per second of a hand-written or RxJS processor on the same batches as the engine gets. */
+function timeProcessor(p: BatchProcessor, pool: readonly string[], n: number, warmup: number, measured: number, batchMs: number): number {
+  const blocks = blocksPerBatch(batchMs);
+  let outputs = 0;
+  for (let i = 0; i < warmup; i++) if (p.batch(slicePool(pool, i * n, n, blocks)) !== undefined) outputs++;
+  const start = process.hrtime.bigint();
+  for (let i = warmup; i < warmup + measured; i++) if (p.batch(slicePool(pool, i * n, n, blocks)) !== undefined) outputs++;
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (outputs === 0) throw new Error("bench: a processor produced no output");
+  return (n * measured * 1000) / ms;
+}
+
+export { heapUsed };
+export type { RecordPool };

@@ -1,0 +1,65 @@
+import type { StateFigures, WindowMemoryPoint } from "./memory";
+import type { Feed, ProbeAnalysis, SearchResult } from "./probe";
+import type { WorkloadName } from "./workloads";
+
+/** Everything one `npm run bench` measured; written as results.json and rendered to results.md and chart.svg. */
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  command: string;
+  machine: { cpus: number; cpuModel: string; node: string; memoryGB: number };
+  /** os.loadavg() [1, 5, 15 min] at the start of each section: the other load on the machine. */
+  load: Array<{ section: string; at: string; loadavg: number[] }>;
+  config: BenchConfig;
+  capacity: CapacityRow[];
+  emptyBatch: Array<{ workload: WorkloadName; batchMs: number; ms: number }>;
+  rates: RateRow[];
+  state: StateFigures[];
+  windowMemory: WindowMemoryPoint[];
+  spark: { status: "ran" | "skipped" | "failed"; reason?: string; version?: string };
+}
+
+export interface BenchConfig {
+  workloads: WorkloadName[];
+  feeds: Feed[];
+  batchIntervals: number[];
+  /** Workloads whose real-time rates are searched (the others only get the in-process sections). */
+  rateWorkloads: WorkloadName[];
+  /** Seconds measured per probe, after the warm-up: the window filling (windowMs) or grepWarmupMs, plus extraWarmupMs. */
+  probeSeconds: number;
+  grepWarmupMs: number;
+  extraWarmupMs: number;
+  windowMs: number;
+  maxProbes: number;
+  spark: boolean;
+  sparkFeeds: Feed[];
+  sparkBatchIntervals: number[];
+  capacityBatchRecords: number;
+  capacityMeasuredBatches: number;
+  stateKeys: number[];
+  windowMemorySeconds: number;
+  windowMemoryRate: number;
+  poolSize: number;
+}
+
+/** Records per second, flat out, in the same process, on the same batches. */
+export interface CapacityRow {
+  workload: WorkloadName;
+  batchMs: number;
+  recordsPerBatch: number;
+  streamlab: number;
+  loop: number;
+  rx: number;
+}
+
+/** The maximum sustainable rate of one engine, workload, feed and batch interval, and latency at half of it. */
+export interface RateRow {
+  engine: "streamlab" | "spark";
+  workload: WorkloadName;
+  feed: Feed;
+  batchMs: number;
+  search: SearchResult;
+  /** The probe at half the sustainable rate. */
+  half?: ProbeAnalysis;
+  error?: string;
+}

@@ -1,0 +1,149 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { InputDStream } from "../../engine/dstream/input-dstream";
+import { RDD } from "../../engine/rdd/rdd";
+import { Receiver } from "../../engine/receiver/receiver";
+import { StreamingContext } from "../../engine/streaming-context";
+import { ManualClock } from "../../engine/time/clock";
+import type { BatchRecord, ProbeResult, ProbeSpec } from "./probe";
+import { slicePool } from "./records";
+import { startSender } from "./sender-process";
+import { buildStreamlab, WindowShape, WorkloadName, WORKLOADS } from "./workloads";
+
+const isWindowed = (w: WorkloadName) => WORKLOADS.some((x) => x.name === w && x.windowed);
+
+/**
+ * streamlab's side of the benchmark: flat-out capacity in virtual time (ManualClock) and
+ * real-time probes on the wall clock with a receiver or a socket feed.
+ */
+
+/** Spark's blockInterval: a receiver's records become one partition per 200 ms. */
+export const BLOCK_INTERVAL_MS = 200;
+
+/** Partitions a receiver would cut from one batch. */
+export const blocksPerBatch = (batchMs: number) => Math.max(1, Math.round(batchMs / BLOCK_INTERVAL_MS));
+
+/**
+ * A replayable in-process source: batch i holds records [i*n, (i+1)*n) of the pool (cycled), cut
+ * into one partition per 200 ms block, as a receiver at n records per batch would deliver them.
+ */
+export class PoolInputDStream extends InputDStream<string> {
+  constructor(ssc: StreamingContext, private readonly pool: readonly string[], private readonly perBatch: number) {
+    super(ssc);
+  }
+
+  protected compute(time: number): RDD<string> {
+    const index = Math.round((time - (this.zeroTime as number)) / this.slideDuration) - 1;
+    const parts = this.perBatch === 0 ? [] : slicePool(this.pool, index * this.perBatch, this.perBatch, blocksPerBatch(this.slideDuration));
+    const rdd = new RDD(parts, this.ssc.rddContext);
+    this.reportInput(time, rdd);
+    return rdd;
+  }
+}
+
+/**
+ * The in-process generator as a custom Receiver: record k of the pool (cycled) is due at
+ * `t0 + k / rate`; every 200 ms the records due so far are stored as one block (what the block
+ * generator would cut), so the generator costs almost nothing and never falls behind on its own.
+ */
+export class PoolReceiver extends Receiver<string> {
+  private timer: NodeJS.Timeout | undefined;
+  private stored = 0;
+  private next = 0;
+
+  constructor(private readonly pool: readonly string[], private readonly rate: number, readonly t0: number) {
+    super();
+  }
+
+  onStart(): void {
+    const tick = () => {
+      const now = Date.now();
+      const due = Math.floor(((now - this.t0) * this.rate) / 1000);
+      const n = due - this.stored;
+      if (n > 0) {
+        const block: string[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          block[i] = this.pool[this.next];
+          if (++this.next === this.pool.length) this.next = 0;
+        }
+        this.stored = due;
+        this.storeBlock(block);
+      }
+      const nextTick = this.t0 + (Math.floor((Date.now() - this.t0) / BLOCK_INTERVAL_MS) + 1) * BLOCK_INTERVAL_MS;
+      this.timer = setTimeout(tick, Math.max(0, nextTick - Date.now()));
+    };
+    this.timer = setTimeout(tick, Math.max(0, this.t0 + BLOCK_INTERVAL_MS - Date.now()));
+  }
+
+  onStop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** Records per second when `workload` runs flat out on batches of `perBatch` records, in virtual time. */
+export async function measureCapacity(workload: WorkloadName, pool: readonly string[], shape: WindowShape, perBatch: number, warmupBatches: number, measuredBatches: number): Promise<number> {
+  const { ms } = await timeBatches(workload, pool, shape, perBatch, warmupBatches, measuredBatches);
+  return (perBatch * measuredBatches * 1000) / ms;
+}
+
+/** Milliseconds per batch of a graph whose input batches are empty (the engine's fixed cost per batch). */
+export async function measureEmptyBatch(workload: WorkloadName, shape: WindowShape, batches: number): Promise<number> {
+  const { ms } = await timeBatches(workload, [], shape, 0, Math.min(batches, 50), batches);
+  return ms / batches;
+}
+
+async function timeBatches(workload: WorkloadName, pool: readonly string[], shape: WindowShape, perBatch: number, warmupBatches: number, measuredBatches: number): Promise<{ ms: number }> {
+  const clock = new ManualClock();
+  const ssc = new StreamingContext({ appName: `bench-${workload}`, master: "local[2]", batchDuration: shape.batchMs, clock });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-"));
+  if (isWindowed(workload)) ssc.checkpoint(dir); // incremental windows need it, as in Spark
+  let outputs = 0;
+  buildStreamlab(workload, new PoolInputDStream(ssc, pool, perBatch), shape, () => { outputs++; });
+  ssc.start();
+  try {
+    for (let i = 0; i < warmupBatches; i++) await clock.advance(shape.batchMs);
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < measuredBatches; i++) await clock.advance(shape.batchMs);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (outputs === 0) throw new Error(`bench: ${workload} produced no output`);
+    return { ms };
+  } finally {
+    await ssc.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One real-time probe: runs `spec.workload` on the wall clock for `spec.seconds` with records
+ * arriving at `spec.rate` per second (from a PoolReceiver, or from a sender process over TCP into
+ * socketTextStream) and returns every batch's timing.
+ */
+export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
+  const ssc = new StreamingContext({ appName: `bench-${spec.workload}`, master: "local[2]", batchDuration: spec.shape.batchMs });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-"));
+  if (isWindowed(spec.workload)) ssc.checkpoint(dir);
+  const batches: BatchRecord[] = [];
+  ssc.addStreamingListener({
+    onBatchCompleted: ({ batchInfo: b }) => batches.push({
+      time: b.batchTime, numRecords: b.numRecords, processingDelay: b.processingDelay ?? 0,
+      schedulingDelay: b.schedulingDelay ?? 0, processingEndTime: b.processingEndTime ?? 0,
+    }),
+  });
+  const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
+  // Blocks are cut at t0 + 200 ms * k: half a block off the batch grid, so a late timer never moves a block to the next batch.
+  const t0 = Math.ceil(Date.now() / spec.shape.batchMs) * spec.shape.batchMs + BLOCK_INTERVAL_MS / 2;
+  const lines = sender ? ssc.socketTextStream("127.0.0.1", sender.port) : ssc.receiverStream(new PoolReceiver(spec.pool, spec.rate, t0));
+  buildStreamlab(spec.workload, lines, spec.shape, () => {});
+  const started = Date.now();
+  ssc.start();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, spec.seconds * 1000));
+  } finally {
+    await ssc.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const stopped = Date.now();
+  const senderT0 = sender ? await sender.stop() : undefined;
+  return { t0: senderT0 ?? t0, started, stopped, batches };
+}
