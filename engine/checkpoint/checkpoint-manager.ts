@@ -41,7 +41,7 @@ export class CheckpointManager implements RecoveryHooks {
     this.removeShutdownHook = installShutdownHook(ssc);
     const plan = this.plan;
     if (!plan) {
-      this.wal?.start(ssc.receiverTracker, () => false);
+      this.wal?.start(ssc.receiverTracker, undefined);
       return ssc.jobGenerator.startFirstTime();
     }
     const cp = plan.metadata;

@@ -33,6 +33,27 @@ export function writeFileAtomically(dir: string, name: string, bytes: Buffer): s
   return target;
 }
 
+/** A temp file of writeFileAtomically: `.<name>.tmp-<pid>`. */
+export const TEMP_FILE = /^\..+\.tmp-(\d+)$/;
+
+/**
+ * Deletes the temp files a killed writer left behind (it died between creating and renaming
+ * them); they were never part of a checkpoint. Files of this process are left alone.
+ */
+export function removeTornTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  for (const sub of [dir, path.join(dir, STATE_DIR)]) {
+    if (!fs.existsSync(sub)) continue;
+    for (const f of fs.readdirSync(sub)) {
+      const m = TEMP_FILE.exec(f);
+      if (!m || Number(m[1]) === process.pid) continue;
+      fs.rmSync(path.join(sub, f), { force: true });
+      removed.push(path.join(sub, f));
+    }
+  }
+  return removed;
+}
+
 /** Makes a rename or unlink in `dir` durable. */
 export function fsyncDirectory(dir: string): void {
   const fd = fs.openSync(dir, "r");
@@ -48,6 +69,7 @@ export function fsyncDirectory(dir: string): void {
 export class CheckpointWriter {
   constructor(readonly dir: string, readonly keep = 10) {
     fs.mkdirSync(path.join(dir, STATE_DIR), { recursive: true });
+    removeTornTempFiles(dir);
   }
 
   /** Writes one stream's data for `time`; returns its name relative to the directory. */

@@ -30,7 +30,8 @@ const FRAME = 8;
  * and is deleted once that batch is older than what the checkpoint needs (`trim`).
  *
  * After a crash `start` replays it: blocks of allocations still needed are allocated to their
- * batch again, every other block goes to the next batch; the survivors are rewritten into a
+ * batch again, blocks of older allocations are dropped (their batch is in the checkpoint), and
+ * blocks never allocated go to the next batch; the survivors are rewritten into a
  * fresh segment and the old segments deleted. A torn last record (the crash hit mid-append) is
  * ignored with a warning: that block was never acknowledged to its receiver.
  */
@@ -58,19 +59,24 @@ export class WriteAheadLog {
   }
 
   /**
-   * Hands the recovered blocks to `tracker` (allocations for which `keep(time)` holds are
-   * restored, every other block is unallocated) and starts logging what it receives.
+   * Hands the recovered blocks to `tracker` and starts logging what it receives. Recovering from
+   * a checkpoint, `keep(time)` says which allocations are still needed: those are restored, the
+   * blocks of the others are dropped, blocks never allocated are unallocated again. Without a
+   * checkpoint (`keep` undefined: no batch was committed) every block is unallocated again.
    */
-  start(tracker: ReceiverTracker, keep: (time: number) => boolean): void {
+  start(tracker: ReceiverTracker, keep: ((time: number) => boolean) | undefined): void {
     this.openSegment();
     const pending = new Set(this.blocks.keys());
+    if (!keep) this.allocations.clear();
+    // A block allocated to a batch the checkpoint no longer needs was processed and is in the
+    // restored state: it must not come back as a new block (that would count it twice).
+    for (const ids of this.allocations.values()) for (const id of ids) pending.delete(id);
     for (const [time, ids] of [...this.allocations].sort((a, b) => a[0] - b[0])) {
-      if (!keep(time)) continue;
+      if (!keep?.(time)) continue;
       const batch = new Map<number, ReceivedBlock[]>();
       for (const id of ids) {
         const block = this.blocks.get(id);
         if (!block) continue;
-        pending.delete(id);
         this.logBlock(block);
         const list = batch.get(block.streamId) ?? [];
         list.push(block);
