@@ -46,6 +46,7 @@ export class WriteAheadLog {
   private nextSegment = 0;
   private nextBlockId = 0;
   private blocksInSegment = 0;
+  private detach: () => void = () => {};
 
   private constructor(private readonly dir: string) {}
 
@@ -94,8 +95,14 @@ export class WriteAheadLog {
     this.allocations.clear();
     for (const f of this.oldSegments) fs.rmSync(f, { force: true });
     fsyncDirectory(this.dir);
-    tracker.blockAddedHook = (block) => this.logBlock(block);
-    tracker.batchAllocatedHook = (time, batch) => this.logAllocation(time, batch);
+    const blockAdded = (block: ReceivedBlock) => this.logBlock(block);
+    const batchAllocated = (time: number, batch: Map<number, ReceivedBlock[]>) => this.logAllocation(time, batch);
+    tracker.blockAddedHook = blockAdded;
+    tracker.batchAllocatedHook = batchAllocated;
+    this.detach = () => {
+      if (tracker.blockAddedHook === blockAdded) tracker.blockAddedHook = undefined;
+      if (tracker.batchAllocatedHook === batchAllocated) tracker.batchAllocatedHook = undefined;
+    };
   }
 
   /** Deletes the segments of batches before `threshold`. */
@@ -105,7 +112,13 @@ export class WriteAheadLog {
     }
   }
 
+  /** Closes the log and unhooks it from the tracker: nothing is logged after this. */
   close(): void {
+    this.detach();
+    this.closeSegment();
+  }
+
+  private closeSegment(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }
@@ -123,7 +136,7 @@ export class WriteAheadLog {
     // A batch without blocks needs no record and no segment of its own.
     if (this.blocksInSegment === 0) return;
     this.append({ kind: "alloc", time, blocks: [...batch].map(([streamId, bs]) => [streamId, bs.map((b) => b.walHandle as number)]) });
-    this.close();
+    this.closeSegment();
     this.closed.push({ file: this.current, time });
     this.openSegment();
   }
