@@ -56,5 +56,18 @@ export function inNotebook(): boolean {
  * Jupyter, a display first written after its cell finished lands in whichever cell ran last.
  */
 export function createLiveOutput(initial: MimeBundle): LiveOutput {
-  return factory(initial);
+  const output = factory(initial);
+  created.add(output);
+  return output;
+}
+
+const created = new Set<LiveOutput>();
+
+/**
+ * Sends every output's pending (coalesced) redraw now; resolves when all are sent. The kernel calls
+ * it when a context stops, so the cell awaiting `ssc.stop()` still runs when the last batch is
+ * drawn: nbclient, and so a saved notebook, keeps only the updates that arrive while a cell runs.
+ */
+export async function flushLiveOutputs(): Promise<void> {
+  await Promise.all([...created].map((o) => o.flush()));
 }

@@ -1,7 +1,7 @@
 import { outputHooks } from "../engine/output-hooks";
 import { StreamingContext } from "../engine/streaming-context";
 import { DisplayPort, JupyterDisplay } from "./jupyter-display";
-import { setLiveOutputFactory } from "./live-output";
+import { flushLiveOutputs, setLiveOutputFactory } from "./live-output";
 import { installRequireHook, installTypeResolution } from "./module-resolution";
 import { createPrintOutput } from "./print-output";
 import { installProtocolFixes } from "./tslab-protocol";
@@ -32,7 +32,16 @@ export function installRuntime(): void {
   const port: DisplayPort = (content, update) => jupyter.lastWriteDisplayData?.(content, update);
   setLiveOutputFactory((initial) => new JupyterDisplay(port, initial));
   outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num);
+  flushOutputsOnStop();
   installShutdown(jupyter);
+}
+
+/** `await ssc.stop()` resolves once every live output shows the last batch (see flushLiveOutputs). */
+function flushOutputsOnStop(): void {
+  const stop = StreamingContext.prototype.stop as (this: StreamingContext, ...args: unknown[]) => Promise<void>;
+  StreamingContext.prototype.stop = function (this: StreamingContext, ...args: unknown[]): Promise<void> {
+    return stop.apply(this, args).then(flushLiveOutputs);
+  } as typeof StreamingContext.prototype.stop;
 }
 
 function installShutdown(jupyter: TslabJupyter): void {
