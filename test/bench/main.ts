@@ -211,7 +211,7 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
 
   if (config.spark && opt.sections.has("spark")) {
     section("Apache Spark Streaming: build");
-    const built = buildSpark(resultsDir, log);
+    const built = buildSpark(log);
     if (built.error || !built.classpath) {
       results.spark = { status: "failed", reason: built.error };
     } else {

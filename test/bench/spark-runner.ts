@@ -12,6 +12,8 @@ import { startSender } from "./sender-process";
  */
 
 const SPARK_DIR = path.join(__dirname, "spark");
+/** Where the pom sends Maven's output (git-ignored), whatever folder the results go to. */
+const SPARK_BUILD = path.join(__dirname, "results", "spark-build");
 
 /** Java 17 needs these for Spark 3.5 (what spark-submit adds: JavaModuleOptions). */
 const JVM_OPTIONS = [
@@ -22,8 +24,8 @@ const JVM_OPTIONS = [
 ];
 
 /** Builds the Spark program with Maven (fetching Spark on first use). Returns the classpath, or why not. */
-export function buildSpark(resultsDir: string, log: (line: string) => void): { classpath?: string; error?: string } {
-  const buildDir = path.join(resultsDir, "spark-build");
+export function buildSpark(log: (line: string) => void): { classpath?: string; error?: string } {
+  const buildDir = SPARK_BUILD;
   const jar = path.join(buildDir, "streamlab-spark-bench-0.1.0.jar");
   const cpFile = path.join(buildDir, "classpath.txt");
   const source = path.join(SPARK_DIR, "src/main/java/streamlab/bench/SparkBench.java");
