@@ -1,4 +1,4 @@
-import { CompactBuffer } from "../rdd/compact-buffer";
+import { appendAll, CompactBuffer, ScalaArrayBuffer } from "../rdd/compact-buffer";
 import { HashPartitioner, Partitioner } from "../rdd/partitioner";
 import { PartitionSpec, RDD } from "../rdd/rdd";
 import { Errors } from "../errors/messages";
@@ -29,7 +29,11 @@ declare module "./dstream" {
      * @example words.mapToPair((w) => [w, 1]).reduceByKey((a, b) => a + b)
      */
     reduceByKey<K, V>(this: DStream<[K, V]>, fn: (a: V, b: V) => V, partitions?: PartitionSpec): DStream<[K, V]>;
-    /** Pairs: all values of each key within each batch, as a CompactBuffer. */
+    /**
+     * Pairs: all values of each key within each batch. As Spark's streaming groupByKey, this is
+     * combineByKey into a Scala ArrayBuffer with map-side combining, so values come in Spark's
+     * order and print as `ArrayBuffer(1, 2)` (RDD.groupByKey prints `CompactBuffer(1, 2)`).
+     */
     groupByKey<K, V>(this: DStream<[K, V]>, partitions?: PartitionSpec): DStream<[K, CompactBuffer<V>]>;
     /** Pairs: Spark's generic per-key aggregation within each batch. */
     combineByKey<K, V, C>(
@@ -72,10 +76,10 @@ DStream.prototype.reduceByKey = function <K, V>(this: DStream<[K, V]>, fn: (a: V
 
 DStream.prototype.groupByKey = function <K, V>(this: DStream<[K, V]>, partitions?: PartitionSpec): DStream<[K, CompactBuffer<V>]> {
   return new ShuffledDStream<K, V, CompactBuffer<V>>(this, {
-    createCombiner: (v) => CompactBuffer.of(v),
+    createCombiner: (v) => ScalaArrayBuffer.of(v),
     mergeValue: (c, v) => (c.push(v), c),
-    mergeCombiners: (a, b) => (a.push(...b), a),
-  }, pairPartitioner(this as DStream<unknown>, partitions), false);
+    mergeCombiners: (a, b) => appendAll(a, b),
+  }, pairPartitioner(this as DStream<unknown>, partitions), true);
 };
 
 type Joiner = "join" | "leftOuterJoin" | "rightOuterJoin" | "fullOuterJoin" | "cogroup";

@@ -1,4 +1,4 @@
-import { CompactBuffer, formatValue } from "../rdd/compact-buffer";
+import { appendAll, CompactBuffer, ScalaArrayBuffer } from "../rdd/compact-buffer";
 import { PartitionSpec } from "../rdd/rdd";
 import { DurationLike, positiveMillis } from "../time/duration";
 import { DStream } from "./dstream";
@@ -85,21 +85,6 @@ declare module "./dstream" {
       filterFunc?: (kv: [K, V]) => boolean,
     ): DStream<[K, V]>;
   }
-}
-
-/**
- * The buffer groupByKeyAndWindow collects values in: Spark's `ArrayBuffer`, printed as
- * `ArrayBuffer(1, 2)` (it extends CompactBuffer only to share its printing).
- */
-class ScalaArrayBuffer<T> extends CompactBuffer<T> {
-  override toString(): string {
-    return `ArrayBuffer(${Array.prototype.map.call(this, (v) => formatValue(v, true)).join(", ")})`;
-  }
-}
-
-function appendAll<T>(buffer: ScalaArrayBuffer<T>, values: Iterable<T>): ScalaArrayBuffer<T> {
-  for (const v of values) buffer.push(v);
-  return buffer;
 }
 
 const windowMillis = (d: DurationLike) => positiveMillis(d, "windowDuration");

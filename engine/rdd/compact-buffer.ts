@@ -17,6 +17,27 @@ export class CompactBuffer<T> extends Array<T> {
 }
 
 /**
+ * The grouped values of the DStream `groupByKey` and `groupByKeyAndWindow`: Spark's streaming
+ * API groups into a Scala `ArrayBuffer` (RDD.groupByKey into a CompactBuffer), so it prints as
+ * `ArrayBuffer(1, 2)`. It extends CompactBuffer only to share its typing and printing.
+ */
+export class ScalaArrayBuffer<T> extends CompactBuffer<T> {
+  /** Builds a ScalaArrayBuffer holding `items`. */
+  static override of<T>(...items: T[]): ScalaArrayBuffer<T> {
+    return appendAll(new ScalaArrayBuffer<T>(), items);
+  }
+  override toString(): string {
+    return `ArrayBuffer(${Array.prototype.map.call(this, (v) => formatValue(v, true)).join(", ")})`;
+  }
+}
+
+/** Appends `values` to `buffer` (a loop: spreading a large buffer into push() overflows the stack). */
+export function appendAll<T, B extends T[]>(buffer: B, values: Iterable<T>): B {
+  for (const v of values) buffer.push(v);
+  return buffer;
+}
+
+/**
  * Renders a value as Scala's `toString` would: tuples as `(hello,2)`, `undefined` as `None`,
  * CompactBuffers as `CompactBuffer(1, 2)`, other arrays (Scala Seqs/Lists) as `List(1, 2)` when nested
  * and as tuples at top level. Numbers, strings and booleans print as themselves.

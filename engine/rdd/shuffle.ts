@@ -6,8 +6,9 @@ import { Partitioner } from "./partitioner";
 /**
  * Spark's hash shuffle, reproduced down to the order of records in each output partition:
  * the map side combines per input partition in a map keyed by `(partition, key)` and writes its
- * output grouped by partition; the reduce side merges map outputs in map order into one
- * AppendOnlyMap per partition and iterates it in slot order.
+ * output grouped by partition and, within a partition, sorted by key hash code (Spark's
+ * ExternalSorter); the reduce side merges map outputs in map order into one AppendOnlyMap per
+ * partition and iterates it in slot order.
  */
 
 export interface Aggregator<V, C> {
@@ -33,7 +34,15 @@ export function combineByKey<K, V, C>(
         const pid = partitioner.getPartition(k);
         map.changeValue([pid, k], (had, old) => (had ? agg.mergeValue(old as C, v) : agg.createCombiner(v)));
       }
-      map.forEach((c, pk) => buckets[pk[0]].push([pk[1], c]));
+      // Spark's ExternalSorter writes an aggregated map sorted by (partition, key.hashCode), its
+      // keyComparator when there is an aggregator; TimSort is stable, so equal hashes keep slot
+      // order. test/spark-golden checks this order against real Spark.
+      const hashed: [number, K, C][][] = Array.from({ length: n }, () => []);
+      map.forEach((c, pk) => { hashed[pk[0]].push([hashCode(pk[1]), pk[1], c]); });
+      hashed.forEach((entries, pid) => {
+        entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        for (const [, k, c] of entries) buckets[pid].push([k, c]);
+      });
     } else {
       for (const rec of records) buckets[partitioner.getPartition(rec[0])].push([rec[0], rec[1]]);
     }
