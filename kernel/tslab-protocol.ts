@@ -9,7 +9,9 @@ import { packageRoot } from "./package-root";
  *   carries the same fields; the texts are tslab's own (`line:col - message` for compile errors,
  *   the stack for runtime errors);
  * - a cell's last expression becomes an `execute_result` (tslab writes it to stdout);
- * - comm_info_reply has its own message type.
+ * - comm_info_reply has its own message type;
+ * - history_request (JupyterLab sends one for every notebook it opens) gets a history_reply with
+ *   an empty history, instead of no reply and an "unknown msg_type" warning: tslab keeps none.
  */
 
 interface ZmqMessage {
@@ -22,7 +24,10 @@ interface ZmqServerLike {
   connInfo: { key: string };
   iopub: unknown;
   handler: HandlerLike;
+  publishStatus(status: string, parent: ZmqMessage): void;
 }
+/** tslab's ZmqMessage class (not exported; taken from the first message it hands us). */
+interface ZmqMessageClass { fromRaw(key: string, raw: Buffer[]): ZmqMessage }
 interface HandlerLike {
   execCount: number;
   handleKernel(): Record<string, unknown>;
@@ -95,8 +100,43 @@ export function installProtocolFixes(): void {
     reply.signAndSend(this.connInfo.key, sock);
   };
 
+  installHistoryReply(jupyter.ZmqServer.prototype);
+
   const createExecutor = executor.createExecutor;
   executor.createExecutor = (rootDir: string, convs: unknown, _console: ExecutorConsole) => createExecutor(rootDir, convs, executorConsole);
+}
+
+const DELIMITER = "<IDS|MSG>";
+
+/** The msg_type of a raw shell message (its header frame follows the delimiter and the signature). */
+function rawMsgType(raw: Buffer[]): string | undefined {
+  const i = raw.findIndex((b) => b.length === DELIMITER.length && b.toString() === DELIMITER);
+  try {
+    return i >= 0 && raw[i + 2] ? (JSON.parse(raw[i + 2].toString()) as { msg_type?: string }).msg_type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function installHistoryReply(server: ZmqServerLike & { handleShellMessage(sock: unknown, ...raw: Buffer[]): Promise<void> }): void {
+  let messageClass: ZmqMessageClass | undefined;
+  const publishStatus = server.publishStatus;
+  // Every shell message is announced with status busy first (kernel_info_request always comes first).
+  server.publishStatus = function (this: ZmqServerLike, status: string, parent: ZmqMessage) {
+    messageClass ??= parent.constructor as unknown as ZmqMessageClass;
+    publishStatus.call(this, status, parent);
+  };
+  const handleShellMessage = server.handleShellMessage;
+  server.handleShellMessage = async function (this: ZmqServerLike, sock: unknown, ...raw: Buffer[]) {
+    if (!messageClass || rawMsgType(raw) !== "history_request") return handleShellMessage.call(this, sock, ...raw);
+    const msg = messageClass.fromRaw(this.connInfo.key, raw); // verifies the signature
+    this.publishStatus("busy", msg);
+    const reply = msg.createReply();
+    reply.header.msg_type = "history_reply";
+    reply.content = { status: "ok", history: [] };
+    reply.signAndSend(this.connInfo.key, sock);
+    this.publishStatus("idle", msg);
+  };
 }
 
 /** The console tslab's executor reports through: only its own messages, never the user's. */
