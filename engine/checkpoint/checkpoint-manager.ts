@@ -32,6 +32,8 @@ export class CheckpointManager implements RecoveryHooks {
   /** Per stream, the newest state file written or restored: every metadata file references it. */
   private readonly latestBatch = new Map<number, { time: number; file: string }>();
   private removeShutdownHook: () => void = () => {};
+  /** The newest batch whose checkpoint was written. */
+  private lastCompleted: number | undefined;
 
   constructor(private readonly ssc: StreamingContext, private readonly plan?: RestorePlan) {}
 
@@ -57,15 +59,29 @@ export class CheckpointManager implements RecoveryHooks {
 
   /** Writes the checkpoint of batch `time`, then trims the write-ahead log. */
   afterBatchCompleted(time: number): void {
+    this.lastCompleted = time;
+    this.writeCheckpoint(time, false);
+  }
+
+  /**
+   * Writes the checkpoint of batch `time`: the metadata file and, for each stateful stream at its
+   * checkpoint times (or, with `everyState`, whenever its newest batch is not in a state file yet),
+   * its batch as a state file.
+   */
+  private writeCheckpoint(time: number, everyState: boolean): void {
     const writer = this.writer;
     if (!writer) return;
     const ssc = this.ssc;
     const streams: StreamCheckpoint[] = [];
     for (const s of ssc.graph.streams) {
-      const rdd = s.checkpointDuration !== undefined && s.isCheckpointTime(time) ? s.generatedRDDs.get(time) : undefined;
-      if (rdd) {
+      const stateTime = s.checkpointDuration === undefined ? undefined
+        : everyState ? Math.max(-Infinity, ...[...s.generatedRDDs.keys()].filter((t) => t <= time))
+        : s.isCheckpointTime(time) ? time : undefined;
+      const written = this.latestBatch.get(s.id)?.time;
+      const rdd = stateTime !== undefined && stateTime !== written ? s.generatedRDDs.get(stateTime) : undefined;
+      if (rdd && stateTime !== undefined) {
         const data: StreamBatchData = { partitions: rdd.partitions, hashPartitions: rdd.partitioner instanceof HashPartitioner ? rdd.partitioner.numPartitions : undefined };
-        this.latestBatch.set(s.id, { time, file: writer.writeState(s.id, time, data).name });
+        this.latestBatch.set(s.id, { time: stateTime, file: writer.writeState(s.id, stateTime, data).name });
       }
       const state = s.checkpointState(time);
       const batch = this.latestBatch.get(s.id);
@@ -75,7 +91,14 @@ export class CheckpointManager implements RecoveryHooks {
     this.wal?.trim(time - ssc.graph.maxInputRememberDuration());
   }
 
-  async onStop(): Promise<void> {
+  /**
+   * A graceful stop (all received data processed) rewrites the last batch's checkpoint with the
+   * state of every stateful stream, so a restart loses nothing even without a write-ahead log.
+   * Spark writes only its usual metadata checkpoint here; its state between RDD checkpoints is
+   * recomputed from input that a receiver without WAL no longer has.
+   */
+  async onStop(_ssc: StreamingContext, graceful: boolean): Promise<void> {
+    if (graceful && this.lastCompleted !== undefined) this.writeCheckpoint(this.lastCompleted, true);
     this.release();
   }
 

@@ -107,7 +107,7 @@ export const workFiles = (work: string) => ({
 });
 
 /**
- * Child-process entry: `node launch.js '<ChildConfig JSON>'`. Records the time from process start
+ * Child-process entry (see child-process.ts), argv: `['<ChildConfig JSON>']`. Records the time from process start
  * to its first processed batch (the restart-to-first-batch time, node start-up included), and
  * writes result.json and exits 0 BATCHES_AFTER_STOP batches after it saw the harness's `stop` file.
  */

@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -8,6 +7,7 @@ import { TEMP_FILE } from "../../engine/checkpoint/checkpoint-writer";
 import { readSegment } from "../../engine/checkpoint/write-ahead-log";
 import { setLogger } from "../../engine/log";
 import { waitUntil } from "../helpers/wait";
+import { ChildPrograms, transpileForChildren, waitExit } from "./child-process";
 import { AppResult, BATCH_MS, buildApp, ChildConfig, memoryBatches, Pair, recordLine, workFiles, wordsOf } from "./crash-app";
 
 // The kill -9 harness. For each source a child process runs crash-app.ts; the harness SIGKILLs
@@ -22,37 +22,12 @@ import { AppResult, BATCH_MS, buildApp, ChildConfig, memoryBatches, Pair, record
 // moment a checkpoint temp file appears in the directory (mid-checkpoint-write); a temp file
 // left behind proves the kill hit a checkpoint write.
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const KILLS = 20;
 const MEMORY_BATCHES = 60;
-
-/** Transpiles the engine and the app to plain JS once (no type check), so each child starts fast. */
-function transpileForChildren(out: string): string {
-  const ts = require("typescript") as typeof import("typescript");
-  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
-  for (const file of [...walk(path.join(ROOT, "engine")), path.join(__dirname, "crash-app.ts")]) {
-    const js = ts.transpileModule(fs.readFileSync(file, "utf8"), {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-    const target = path.join(out, path.relative(ROOT, file)).replace(/\.ts$/, ".js");
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, js);
-  }
-  const launcher = path.join(out, "launch.js");
-  fs.writeFileSync(launcher, `require("./test/checkpoint/crash-app.js").main(require("./engine/index.js"), process.argv.slice(2));\n`);
-  return launcher;
-}
 
 const workDir = (source: string) => fs.mkdtempSync(path.join(os.tmpdir(), `streamlab-kill-${source}-`));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const randomBetween = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
-
-function waitExit(child: ChildProcess): Promise<number | string | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode ?? child.exitCode);
-  return new Promise((resolve) => child.on("exit", (code, signal) => resolve(signal ?? code)));
-}
 
 /** Resolves when a checkpoint temp file appears in `dir` or its state/ (or after `timeoutMs`). */
 function checkpointWriteStarted(dir: string, timeoutMs: number): Promise<void> {
@@ -97,13 +72,12 @@ interface HarnessReport {
   outputs: Map<number, AppResult>;
 }
 
-async function runHarness(launcher: string, source: ChildConfig["source"], work: string, feeder: Feeder): Promise<HarnessReport> {
+async function runHarness(children: ChildPrograms, source: ChildConfig["source"], work: string, feeder: Feeder): Promise<HarnessReport> {
   const dir = path.join(work, "checkpoint");
   const config: ChildConfig = { source, dir, work, ...feeder.config };
-  const env = { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") };
   const stderr: string[] = [];
   const run = () => {
-    const child = spawn(process.execPath, [launcher, JSON.stringify(config)], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = children.spawn("test/checkpoint/crash-app.ts", [JSON.stringify(config)]);
     child.stderr?.on("data", (d) => stderr.push(String(d)));
     return child;
   };
@@ -195,8 +169,8 @@ function wordCounts(lines: Iterable<string>): Pair[] {
 }
 
 /** Runs the harness for one source and checks the final state against the ground truth. */
-async function killAndCompare(launcher: string, source: ChildConfig["source"], work: string, feeder: Feeder): Promise<HarnessReport> {
-  const report = await runHarness(launcher, source, work, feeder);
+async function killAndCompare(children: ChildPrograms, source: ChildConfig["source"], work: string, feeder: Feeder): Promise<HarnessReport> {
+  const report = await runHarness(children, source, work, feeder);
   const records = feeder.records();
   const { result, assignment } = report;
   // Every record delivered was processed in exactly one batch, and nothing else was.
@@ -358,13 +332,11 @@ async function socketFeeder(work: string): Promise<Feeder> {
 }
 
 describe("kill -9 harness", () => {
-  let launcher: string;
-  beforeAll(() => {
-    launcher = transpileForChildren(fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-kill-js-")));
-  });
+  let children: ChildPrograms;
+  beforeAll(() => { children = transpileForChildren(["test/checkpoint/crash-app.ts"]); });
 
   it(`memory input: ${KILLS} kills, the final state equals the ground truth`, async () => {
-    const report = await killAndCompare(launcher, "memory", workDir("memory"), memoryFeeder());
+    const report = await killAndCompare(children, "memory", workDir("memory"), memoryFeeder());
     // The replayable input puts every record in its own batch, whatever the kills.
     const expected = memoryBatches(MEMORY_BATCHES).map((b, i) => [i + 1, b.map((l) => l.split(" ", 1)[0])] as const).filter(([, ids]) => ids.length > 0);
     expect([...report.assignment].sort((a, b) => a[0] - b[0])).toEqual(expected);
@@ -372,11 +344,11 @@ describe("kill -9 harness", () => {
 
   it(`textFileStream: ${KILLS} kills while files keep arriving; no record lost, none counted twice`, async () => {
     const work = workDir("files");
-    await killAndCompare(launcher, "files", work, filesFeeder(work));
+    await killAndCompare(children, "files", work, filesFeeder(work));
   }, 90_000);
 
   it(`socketTextStream with the WAL: ${KILLS} kills; every durable line counted once, undelivered ones resent`, async () => {
     const work = workDir("socket");
-    await killAndCompare(launcher, "socket", work, await socketFeeder(work));
+    await killAndCompare(children, "socket", work, await socketFeeder(work));
   }, 90_000);
 });
