@@ -67,7 +67,12 @@ export class RDD<T> {
   flatMap<U>(f: (t: T) => Iterable<U>): RDD<U> {
     return new RDD(this.partitions.map((p) => {
       const out: U[] = [];
-      for (const x of p) for (const y of f(x)) out.push(y);
+      for (let i = 0; i < p.length; i++) {
+        const ys = f(p[i]);
+        // Arrays (what split() returns) are copied by index: much faster than the iterator protocol.
+        if (Array.isArray(ys)) for (let j = 0; j < ys.length; j++) out.push(ys[j]);
+        else for (const y of ys) out.push(y);
+      }
       return out;
     }), this.context);
   }

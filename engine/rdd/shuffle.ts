@@ -1,6 +1,6 @@
-import { AppendOnlyMap } from "./append-only-map";
+import { AppendOnlyMap, PartitionedAppendOnlyMap } from "./append-only-map";
 import { CompactBuffer } from "./compact-buffer";
-import { hashCode, tupleHash } from "./java-hash";
+import { hashCode } from "./java-hash";
 import { Partitioner } from "./partitioner";
 
 /**
@@ -29,16 +29,17 @@ export function combineByKey<K, V, C>(
   const mapOutputs: [K, V | C][][][] = partitions.map((records) => {
     const buckets: [K, V | C][][] = Array.from({ length: n }, () => []);
     if (mapSideCombine) {
-      const map = new AppendOnlyMap<[number, K], C>((pk) => tupleHash(pk));
-      for (const [k, v] of records) {
-        const pid = partitioner.getPartition(k);
-        map.changeValue([pid, k], (had, old) => (had ? agg.mergeValue(old as C, v) : agg.createCombiner(v)));
+      const map = new PartitionedAppendOnlyMap<K, C>();
+      for (let i = 0; i < records.length; i++) {
+        const rec = records[i];
+        const k = rec[0];
+        map.combineInPartition(partitioner.getPartition(k), k, rec[1], agg.createCombiner, agg.mergeValue);
       }
       // Spark's ExternalSorter writes an aggregated map sorted by (partition, key.hashCode), its
       // keyComparator when there is an aggregator; TimSort is stable, so equal hashes keep slot
       // order. test/spark-golden checks this order against real Spark.
       const hashed: [number, K, C][][] = Array.from({ length: n }, () => []);
-      map.forEach((c, pk) => { hashed[pk[0]].push([hashCode(pk[1]), pk[1], c]); });
+      map.forEachInPartitions((pid, k, c) => { hashed[pid].push([hashCode(k), k, c]); });
       hashed.forEach((entries, pid) => {
         entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
         for (const [, k, c] of entries) buckets[pid].push([k, c]);
@@ -52,20 +53,23 @@ export function combineByKey<K, V, C>(
   for (let r = 0; r < n; r++) {
     const map = new AppendOnlyMap<K, C>(hashCode);
     for (const buckets of mapOutputs) {
-      for (const [k, x] of buckets[r]) {
-        if (mapSideCombine) map.changeValue(k, (had, old) => (had ? agg.mergeCombiners(old as C, x as C) : (x as C)));
-        else map.changeValue(k, (had, old) => (had ? agg.mergeValue(old as C, x as V) : agg.createCombiner(x as V)));
-      }
+      const bucket = buckets[r];
+      if (mapSideCombine) for (let i = 0; i < bucket.length; i++) map.combine(bucket[i][0], bucket[i][1] as C, identity, agg.mergeCombiners);
+      else for (let i = 0; i < bucket.length; i++) map.combine(bucket[i][0], bucket[i][1] as V, agg.createCombiner, agg.mergeValue);
     }
     out.push(map.entries());
   }
   return out;
 }
 
+function identity<T>(x: T): T {
+  return x;
+}
+
 /** Combines the values of one partition by key in a single map (no shuffle), in Spark's order. */
 export function combineValuesByKey<K, V, C>(records: readonly (readonly [K, V])[], agg: Aggregator<V, C>): [K, C][] {
   const map = new AppendOnlyMap<K, C>(hashCode);
-  for (const [k, v] of records) map.changeValue(k, (had, old) => (had ? agg.mergeValue(old as C, v) : agg.createCombiner(v)));
+  for (let i = 0; i < records.length; i++) map.combine(records[i][0], records[i][1], agg.createCombiner, agg.mergeValue);
   return map.entries();
 }
 
