@@ -10,9 +10,9 @@ const BATCHES: string[][] = Array.from({ length: 40 }, (_, i) => (i % 4 === 3 ? 
 
 type Totals = Map<number, [string, number][]>;
 
-function wordCountApp(dir: string, clock: ManualClock, outputs: Totals, opts: { stateCheckpoint?: number; fn?: (vs: number[], s?: number) => number; batches?: string[][] } = {}) {
+function wordCountApp(dir: string, clock: ManualClock, outputs: Totals, opts: { stateCheckpoint?: number; fn?: (vs: number[], s?: number) => number; batches?: string[][]; batchDuration?: number } = {}) {
   return () => {
-    const ssc = new StreamingContext({ appName: "wc", master: "local[2]", batchDuration: 1000, clock });
+    const ssc = new StreamingContext({ appName: "wc", master: "local[2]", batchDuration: opts.batchDuration ?? 1000, clock });
     ssc.checkpoint(dir);
     const update = opts.fn ?? ((vs: number[], s?: number) => vs.reduce((a, b) => a + b, s ?? 0));
     const totals = new TestInputStream(ssc, opts.batches ?? BATCHES).flatMap((l) => l.split(" ")).mapToPair((w): [string, number] => [w, 1]).updateStateByKey(update);
@@ -127,6 +127,47 @@ describe("getOrCreate: crash and recover in virtual time", () => {
     await ssc2.stop();
     const expected = await referenceRun(5);
     expect(second.get(5000)).toEqual(expected.get(5000));
+  });
+
+  it("names a changed batch interval; createOnError starts from scratch and says why", async () => {
+    const dir = tmpDir();
+    const clock1 = new ManualClock(0);
+    const ssc1 = StreamingContext.getOrCreate(dir, wordCountApp(dir, clock1, new Map()));
+    ssc1.start();
+    await clock1.advance(2000);
+    ssc1.abandonForTest();
+    const file = path.join(dir, "checkpoint-2000");
+    const halfSecond = wordCountApp(dir, new ManualClock(2000), new Map(), { batchDuration: 500 });
+    let error: unknown;
+    try { StreamingContext.getOrCreate(dir, halfSecond); } catch (e) { error = e; }
+    expect([(error as { code?: string }).code, (error as Error).message]).toEqual(["STREAM_ERR_CHECKPOINT_GRAPH_CHANGED", [
+      `The checkpoint ${file} was written by a different DStream graph, so its state cannot be restored as is:`,
+      "  - the batch interval changed from 1000 ms to 500 ms",
+      "Either start from scratch (getOrCreate(dir, create, { createOnError: true }) or a new checkpoint directory), or restore only the state of the stateful streams whose identity did not change (none here) with getOrCreate(dir, create, { restoreUnchangedState: true }).",
+    ].join("\n")]);
+    const log = captureWarnings();
+    const fresh = StreamingContext.getOrCreate(dir, halfSecond, { createOnError: true });
+    log.restore();
+    expect(log.warns).toEqual([`Checkpoint: the graph changed since ${file} was written; starting from scratch (createOnError).`]);
+    expect(fresh.recoveryHooks).toBeUndefined();
+
+    // Every checkpoint unreadable: Spark's "Failed to read checkpoint from directory", or a fresh start on request.
+    for (const f of listCheckpointFiles(dir)) fs.writeFileSync(f, "damaged");
+    const reason = (f: string) => `Checkpoint file ${f} cannot be read: it does not start with a streamlab checkpoint header. Point getOrCreate at a directory written by ssc.checkpoint(dir), or use a new checkpoint directory.`;
+    const files = listCheckpointFiles(dir);
+    const quiet = captureWarnings();
+    let readError: unknown;
+    try { StreamingContext.getOrCreate(dir, wordCountApp(dir, new ManualClock(2000), new Map())); } catch (e) { readError = e; }
+    const scratch = StreamingContext.getOrCreate(dir, wordCountApp(dir, new ManualClock(2000), new Map()), { createOnError: true });
+    quiet.restore();
+    expect(hasCode(readError, "STREAM_ERR_CHECKPOINT_READ")).toBe(true);
+    expect((readError as Error).message).toBe([
+      `Failed to read checkpoint from directory ${dir}: no checkpoint file in it is readable.`,
+      ...files.map((f) => `  - ${reason(f)}`),
+      "Start from scratch with StreamingContext.getOrCreate(dir, create, { createOnError: true }), or use a new checkpoint directory.",
+    ].join("\n"));
+    expect(quiet.warns.at(-1)).toBe(`Checkpoint: starting from scratch (createOnError): ${(readError as Error).message}`);
+    expect(scratch.recoveryHooks).toBeUndefined();
   });
 
   it("coalesces a long empty outage instead of running every batch", async () => {
