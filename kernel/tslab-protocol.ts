@@ -11,7 +11,11 @@ import { packageRoot } from "./package-root";
  * - a cell's last expression becomes an `execute_result` (tslab writes it to stdout);
  * - comm_info_reply has its own message type;
  * - history_request (JupyterLab sends one for every notebook it opens) gets a history_reply with
- *   an empty history, instead of no reply and an "unknown msg_type" warning: tslab keeps none.
+ *   an empty history, instead of no reply and an "unknown msg_type" warning: tslab keeps none;
+ * - execute_request's `stop_on_error: false` is honoured (nbclient sends it for cells that may
+ *   fail): the next cells run. tslab aborted every request for 200 ms after any failure;
+ * - an aborted request's reply says `status: "aborted"`, as ipykernel's does and frontends expect
+ *   (tslab wrote "abort", the messaging docs' typo, jupyter_client#1063).
  */
 
 interface ZmqMessage {
@@ -30,6 +34,7 @@ interface ZmqServerLike {
 interface ZmqMessageClass { fromRaw(key: string, raw: Buffer[]): ZmqMessage }
 interface HandlerLike {
   execCount: number;
+  execQueue: { add<T>(task: () => Promise<T>): Promise<T>; reset(delayMs?: number): void };
   handleKernel(): Record<string, unknown>;
   handleExecute(req: unknown, writeStream: StreamWriter, writeDisplayData: DisplayWriter): Promise<Record<string, unknown>>;
   handleExecuteImpl(req: unknown, writeStream: StreamWriter, writeDisplayData: DisplayWriter): Promise<unknown>;
@@ -65,6 +70,31 @@ export function installProtocolFixes(): void {
   jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl = function (this: HandlerLike, req: unknown, writeStream: StreamWriter, writeDisplayData: DisplayWriter) {
     current = writeDisplayData.cell;
     return handleExecuteImpl.call(this, req, writeStream, writeDisplayData);
+  };
+
+  const { TaskCanceledError } = require("tslab/dist/util.js") as { TaskCanceledError: new () => Error };
+  // tslab's own handleExecute, except that a failure with stop_on_error false neither fails the
+  // queue nor aborts what follows.
+  jupyter.JupyterHandlerImpl.prototype.handleExecute = async function (this: HandlerLike, req: { stop_on_error?: boolean }, writeStream: StreamWriter, writeDisplayData: DisplayWriter) {
+    const stopOnError = req.stop_on_error !== false;
+    try {
+      const run = await this.execQueue.add(async () => {
+        try {
+          return { count: await this.handleExecuteImpl(req, writeStream, writeDisplayData), failed: false };
+        } catch (e) {
+          if (stopOnError || !isExecutionCount(e)) throw e;
+          return { count: e, failed: true };
+        }
+      });
+      return { status: run.failed ? "error" : "ok", execution_count: (run.count as { count: number }).count };
+    } catch (e) {
+      if (e instanceof TaskCanceledError) return { status: "aborted", execution_count: undefined };
+      if (!isExecutionCount(e)) console.error("unexpected error:", e);
+      // As tslab does: the failed cell's queue stays rejected for 200 ms, aborting the requests
+      // already queued behind it (yunabe/tslab#19), then starts afresh.
+      this.execQueue.reset(200);
+      return { status: "error", execution_count: isExecutionCount(e) ? e.count : undefined };
+    }
   };
 
   jupyter.ZmqServer.prototype.handleExecute = async function (this: ZmqServerLike, sock: unknown, msg: ZmqMessage) {
@@ -104,6 +134,11 @@ export function installProtocolFixes(): void {
 
   const createExecutor = executor.createExecutor;
   executor.createExecutor = (rootDir: string, convs: unknown, _console: ExecutorConsole) => createExecutor(rootDir, convs, executorConsole);
+}
+
+/** tslab's handleExecuteImpl fails with its ExecutionCount (not exported) when a cell fails. */
+function isExecutionCount(e: unknown): e is { count: number } {
+  return typeof e === "object" && e !== null && e.constructor?.name === "ExecutionCount" && typeof (e as { count?: unknown }).count === "number";
 }
 
 const DELIMITER = "<IDS|MSG>";
