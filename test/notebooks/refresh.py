@@ -1,0 +1,18 @@
+"""Re-executes notebooks in place on the streamlab kernel, so they are committed with the outputs of
+a real run (GitHub then shows their tables and static SVG charts). Run after `npm run build`:
+
+    .venv/bin/python test/notebooks/refresh.py notebooks/0*.ipynb
+"""
+import os
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+
+for path in sys.argv[1:]:
+    nb = nbformat.read(path, as_version=4)
+    # No per-cell timestamps: a refresh should change outputs, not every cell's metadata.
+    NotebookClient(nb, timeout=120, record_timing=False,
+                   resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}).execute()
+    nbformat.write(nb, path)
+    print(f"refreshed {path}")
