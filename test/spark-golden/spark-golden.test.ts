@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DStream, Durations, ManualClock, StreamingContext, TestInputStream } from "../../engine";
+import { DStream, Durations, ManualClock, State, StateSpec, StreamingContext, TestInputStream } from "../../engine";
 import { captureStdout } from "../helpers/capture";
 
 // The programs of src/main/java/golden/GoldenPrograms.java, written in streamlab, run on a
@@ -47,6 +47,19 @@ interface Program {
   batches: number;
   checkpoint?: boolean;
   build: (ssc: StreamingContext) => void;
+  /** Why streamlab does not print what Spark printed yet: the test then expects the mismatch. */
+  knownDifference?: string;
+}
+
+/** mapWithState keeping a running count per word, emitting [word, count], as the Java program. */
+function runningCounts(ssc: StreamingContext) {
+  return checkpointedWords(ssc, "words").mapToPair((s) => [s, 1]).mapWithState(
+    StateSpec.function((word: string, one: number | undefined, state: State<number>) => {
+      const total = (one ?? 0) + (state.exists() ? state.get() : 0);
+      state.update(total);
+      return [word, total] as [string, number];
+    }),
+  );
 }
 
 const PROGRAMS: Record<string, Program> = {
@@ -84,6 +97,22 @@ const PROGRAMS: Record<string, Program> = {
     batches: 8,
     checkpoint: true,
     build: (ssc) => checkpointedWords(ssc, "words").mapToPair((s) => [s, 1]).reduceByKeyAndWindow(sum, minus, Durations.seconds(3), Durations.seconds(2)).print(1000),
+  },
+  countbyvalueandwindow: {
+    batches: 8,
+    checkpoint: true,
+    build: (ssc) => checkpointedWords(ssc, "words").countByValueAndWindow(Durations.seconds(3), Durations.seconds(1)).print(1000),
+  },
+  reducebywindow: { batches: 8, build: (ssc) => words(ssc, "lecture").reduceByWindow((a, b) => `${a}+${b}`, Durations.seconds(3), Durations.seconds(1)).print() },
+  mapwithstate: { batches: 8, checkpoint: true, build: (ssc) => runningCounts(ssc).print(1000) },
+  "mapwithstate-snapshots": {
+    batches: 8,
+    checkpoint: true,
+    build: (ssc) => runningCounts(ssc).stateSnapshots().print(1000),
+    knownDifference:
+      "streamlab lists a partition's states in the order keys got them; Spark iterates its " +
+      "OpenHashMapBasedStateMap delta chain (the parent's states not updated this batch, then this " +
+      "batch's delta in OpenHashMap slot order)",
   },
   groupbykeyandwindow: { batches: 7, build: (ssc) => pairs(ssc, "pairs").groupByKeyAndWindow(Durations.seconds(3), Durations.seconds(1)).print(1000) },
   "join-counts": {
@@ -134,7 +163,9 @@ describe("streamlab prints what Apache Spark printed (expected/ made by regenera
   });
 
   for (const [name, program] of Object.entries(PROGRAMS)) {
-    it(name, async () => {
+    // A known difference stays visible: the test fails (and says so) once streamlab matches Spark.
+    const test = program.knownDifference ? it.failing : it;
+    test(program.knownDifference ? `${name} (known difference: ${program.knownDifference})` : name, async () => {
       const expected = fs.readFileSync(path.join(HERE, "expected", `${name}.txt`), "utf8");
       const actual = await runInStreamlab(program);
       // GOLDEN_ACTUAL=dir keeps what streamlab printed, to diff against expected/ when one fails

@@ -26,7 +26,10 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.Optional;
 import org.apache.spark.streaming.Durations;
+import org.apache.spark.streaming.State;
+import org.apache.spark.streaming.StateSpec;
 import org.apache.spark.streaming.api.java.JavaDStream;
+import org.apache.spark.streaming.api.java.JavaMapWithStateDStream;
 import org.apache.spark.streaming.api.java.JavaPairDStream;
 import org.apache.spark.streaming.api.java.JavaStreamingContext;
 import org.apache.spark.streaming.dstream.DStream;
@@ -119,6 +122,12 @@ public final class GoldenPrograms {
     program("window-inverse-slide2", 8, 2, true, ssc ->
         checkpointedWords(ssc, "words").mapToPair(s -> new Tuple2<>(s, 1))
             .reduceByKeyAndWindow((a, b) -> a + b, (a, b) -> a - b, Durations.seconds(3), Durations.seconds(2)).print(1000));
+    checkpointed("countbyvalueandwindow", 8, ssc ->
+        checkpointedWords(ssc, "words").countByValueAndWindow(Durations.seconds(3), Durations.seconds(1)).print(1000));
+    program("reducebywindow", 8, ssc ->
+        words(ssc, "lecture").reduceByWindow((a, b) -> a + "+" + b, Durations.seconds(3), Durations.seconds(1)).print());
+    checkpointed("mapwithstate", 8, ssc -> runningCounts(ssc).print(1000));
+    checkpointed("mapwithstate-snapshots", 8, ssc -> runningCounts(ssc).stateSnapshots().print(1000));
     program("groupbykeyandwindow", 7, ssc ->
         scalaPairs(pairs(ssc, "pairs")).groupByKeyAndWindow(Durations.seconds(3), Durations.seconds(1)).print(1000));
     program("join-counts", 6, ssc -> {
@@ -136,6 +145,16 @@ public final class GoldenPrograms {
     program("top-n", 6, ssc ->
         words(ssc, "words").mapToPair(s -> new Tuple2<>(s, 1)).reduceByKey((a, b) -> a + b)
             .transformToPair(rdd -> rdd.mapToPair(Tuple2::swap).sortByKey(false)).print(20));
+  }
+
+  /** mapWithState keeping a running count per word of input/words.txt, emitting (word, count). */
+  private static JavaMapWithStateDStream<String, Integer, Integer, Tuple2<String, Integer>> runningCounts(JavaStreamingContext ssc) {
+    return checkpointedWords(ssc, "words").mapToPair(s -> new Tuple2<>(s, 1)).mapWithState(StateSpec.function(
+        (String word, Optional<Integer> one, State<Integer> state) -> {
+          int sum = one.orElse(0) + (state.exists() ? state.get() : 0);
+          state.update(sum);
+          return new Tuple2<>(word, sum);
+        }));
   }
 
   /** The tokens of input/NAME.txt, batch by batch, as a queueStream of parallelized RDDs. */
