@@ -18,9 +18,10 @@ import { AppResult, BATCH_MS, buildApp, ChildConfig, memoryBatches, Pair, record
 //   of earlier runs from the batch it restarted at: those batches were re-run);
 // - window (reduceByKeyAndWindow with inverse) and sessions (mapWithState with a timeout) must
 //   equal an uninterrupted run in virtual time over that same assignment of records to batches.
-// Kills alternate between a random moment (usually mid-batch or idle between batches) and the
-// moment a checkpoint temp file appears in the directory (mid-checkpoint-write); a temp file
-// left behind proves the kill hit a checkpoint write.
+// Kills rotate between a random moment, the moment a checkpoint temp file appears in the directory
+// (mid-checkpoint-write) and the moment a batch has logged its input (mid-batch). A temp file left
+// behind proves the kill hit a checkpoint write; a last log line with input but no results proves
+// it hit a batch.
 
 const KILLS = 20;
 const MEMORY_BATCHES = 60;
@@ -40,6 +41,21 @@ function checkpointWriteStarted(dir: string, timeoutMs: number): Promise<void> {
         watchers.push(fs.watch(d, (_event, name) => { if (name && TEMP_FILE.test(String(name))) done(); }));
       } catch { /* not created yet: the timeout decides */ }
     }
+  });
+}
+
+/** The last line of the batch log is an input line: a batch read its input and has not finished. */
+const inBatch = (batchLog: string) => fs.existsSync(batchLog) && /^in /.test(fs.readFileSync(batchLog, "utf8").trimEnd().split("\n").at(-1) ?? "");
+
+/** Resolves when a batch with input has started (its input is logged, its results not yet), or after `timeoutMs`. */
+function batchStarted(batchLog: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: fs.FSWatcher | undefined;
+    const done = () => { clearTimeout(timer); watcher?.close(); resolve(); };
+    const timer = setTimeout(done, timeoutMs);
+    try {
+      watcher = fs.watch(batchLog, () => { if (inBatch(batchLog)) done(); });
+    } catch { /* no batch logged yet: the timeout decides */ }
   });
 }
 
@@ -65,6 +81,7 @@ interface Feeder {
 interface HarnessReport {
   kills: number;
   midCheckpointWrite: number;
+  midBatch: number;
   restartMs: number[];
   result: AppResult & { index: number };
   /** The records of each batch, and each batch's results, as last logged. */
@@ -84,19 +101,25 @@ async function runHarness(children: ChildPrograms, source: ChildConfig["source"]
   const files = workFiles(work);
   let began = false;
   let midCheckpointWrite = 0;
+  let midBatch = 0;
   let kills = 0;
   try {
     for (; kills < KILLS; kills++) {
       const child = run();
-      if (kills % 2 === 0) {
+      if (kills % 3 === 0) {
         await sleep(randomBetween(150, 650));
-      } else {
+      } else if (kills % 3 === 1) {
         await sleep(randomBetween(150, 400));
         await checkpointWriteStarted(dir, 600);
+      } else {
+        await sleep(randomBetween(150, 400));
+        await batchStarted(files.batchLog, 600);
       }
       child.kill("SIGKILL");
       expect([kills, await waitExit(child)]).toEqual([kills, "SIGKILL"]);
       if (tempFilesLeft(dir) > 0) midCheckpointWrite++;
+      // The last batch logged its input but not its results: the kill came in the middle of it.
+      if (inBatch(files.batchLog)) midBatch++;
       await feeder.afterKill();
       if (!began && fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith("checkpoint-"))) {
         began = true;
@@ -116,7 +139,7 @@ async function runHarness(children: ChildPrograms, source: ChildConfig["source"]
   }
   const restartMs = fs.readFileSync(files.recoveryTimes, "utf8").trim().split("\n").filter((l) => l.startsWith("restart ")).map((l) => Number(l.split(" ")[1]));
   const result = JSON.parse(fs.readFileSync(files.result, "utf8")) as AppResult & { index: number };
-  return { kills, midCheckpointWrite, restartMs, result, ...effectiveLog(fs.readFileSync(files.batchLog, "utf8")) };
+  return { kills, midCheckpointWrite, midBatch, restartMs, result, ...effectiveLog(fs.readFileSync(files.batchLog, "utf8")) };
 }
 
 /**
@@ -185,7 +208,7 @@ async function killAndCompare(children: ChildPrograms, source: ChildConfig["sour
   expect(differing).toEqual([]);
   expect(report.outputs.size).toBeGreaterThan(result.index / 2);
   const r = report.restartMs.sort((a, b) => a - b);
-  process.stdout.write(`kill -9 harness [${source}]: ${report.kills} kills (${report.midCheckpointWrite} left a torn checkpoint temp file), ${records.size} records, ` +
+  process.stdout.write(`kill -9 harness [${source}]: ${report.kills} kills (${report.midBatch} mid-batch, ${report.midCheckpointWrite} left a torn checkpoint temp file), ${records.size} records, ` +
     `${result.totals.reduce((a, [, n]) => a + n, 0)} words counted over ${result.index} batches, ${feeder.stats()}` +
     `restart-to-first-batch ms: median ${r[r.length >> 1]}, max ${r.at(-1)} (${r.length} restarts)\n`);
   expect(report.kills).toBe(KILLS);
