@@ -277,3 +277,27 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
     ]);
   });
 });
+
+describe("the coursework notebooks as committed", () => {
+  const notebooks = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^0\d-.*\.ipynb$/.test(f)).sort();
+  interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
+
+  it("are the six of the course, in order", () => {
+    expect(notebooks).toEqual(["01-socket-word-count.ipynb", "02-global-word-count.ipynb", "03-windowed-word-count.ipynb",
+      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb"]);
+  });
+
+  it.each(notebooks)("%s carries the outputs of a real run (so GitHub shows them), with no error", (name) => {
+    const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", name), "utf8")) as { cells: Cell[]; metadata: { kernelspec: { name: string } } };
+    expect(nb.metadata.kernelspec.name).toBe("streamlab");
+    const code = nb.cells.filter((c) => c.cell_type === "code");
+    const outputs = code.flatMap((c) => c.outputs ?? []);
+    expect(outputs.filter((o) => o.output_type === "error")).toEqual([]);
+    // Every cell that ends in an expression or draws something has its output saved.
+    expect(code.filter((c) => (c.outputs ?? []).length > 0).length).toBeGreaterThanOrEqual(code.length - 2);
+    expect(outputs.some((o) => JSON.stringify(o).includes("waiting for the first batch"))).toBe(false);
+    const svgs = outputs.filter((o) => o.data?.["image/svg+xml"] !== undefined).length;
+    expect(svgs).toBe({ "04-best-seller.ipynb": 2, "05-exploring-sales.ipynb": 1 }[name] ?? 0);
+    expect(nb.cells.filter((c) => c.cell_type === "markdown").length).toBeGreaterThanOrEqual(3); // the teaching text
+  });
+});
