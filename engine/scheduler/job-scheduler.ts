@@ -78,6 +78,9 @@ export class JobScheduler {
       op.startTime = clock.getTimeMillis();
       bus.post("onOutputOperationStarted", { outputOperationInfo: { ...op } });
       try {
+        // Let I/O callbacks (a notebook cell's execute_request, socket data) run between jobs: a
+        // microtask await alone would not, and a busy stream would hold every cell back.
+        await yieldToEventLoop();
         await job.run();
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
@@ -96,4 +99,8 @@ export class JobScheduler {
       this.ssc.reportError(`Error completing batch ${js.time} ms`, e instanceof Error ? e : new Error(String(e)));
     }
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
