@@ -143,7 +143,8 @@ export async function searchRate(probe: (rate: number) => Promise<ProbeAnalysis>
     if (hi !== Infinity && lo > 0 && hi / lo < 1.15) break;
     const predicted = a.processingP95 > 0 ? (rate * 0.85 * batchMs) / a.processingP95 : rate * 2;
     let next = Math.min(Math.max(predicted, rate * 0.5), rate * 2);
-    if (a.delivered < 0.97 && a.processingP95 < batchMs) next = rate * 0.75; // the input, not processing, fell behind
+    // The input, not the processing, fell behind: aim under what actually came through.
+    if (a.delivered < 0.97 && a.processingP95 < batchMs) next = rate * Math.max(0.3, Math.min(0.9, a.delivered * 0.9));
     if (next <= lo || next >= hi) next = lo > 0 && hi !== Infinity ? Math.sqrt(lo * hi) : next <= lo ? lo * 1.2 : hi * 0.8;
     rate = roundRate(next);
     if (probes.some((p) => p.rate === rate)) break;

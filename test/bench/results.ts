@@ -23,6 +23,8 @@ export interface BenchConfig {
   workloads: WorkloadName[];
   feeds: Feed[];
   batchIntervals: number[];
+  /** Feeds probed with batch intervals under 1 s (the others only at 1 s and above). */
+  subSecondFeeds: Feed[];
   /** Workloads whose real-time rates are searched (the others only get the in-process sections). */
   rateWorkloads: WorkloadName[];
   /** Seconds measured per probe, after the warm-up: the window filling (windowMs) or grepWarmupMs, plus extraWarmupMs. */

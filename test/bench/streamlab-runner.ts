@@ -18,11 +18,15 @@ const isWindowed = (w: WorkloadName) => WORKLOADS.some((x) => x.name === w && x.
  * real-time probes on the wall clock with a receiver or a socket feed.
  */
 
-/** Spark's blockInterval: a receiver's records become one partition per 200 ms. */
-export const BLOCK_INTERVAL_MS = 200;
+/**
+ * Spark's blockInterval: a receiver's records become one partition per 200 ms, or per half batch
+ * for batches under 400 ms (Spark's tuning guide: keep blocks shorter than the batch; 50 ms for
+ * 100 ms batches), so that every batch gets its share of blocks.
+ */
+export const blockIntervalFor = (batchMs: number) => Math.min(200, batchMs / 2);
 
-/** Partitions a receiver would cut from one batch. */
-export const blocksPerBatch = (batchMs: number) => Math.max(1, Math.round(batchMs / BLOCK_INTERVAL_MS));
+/** Partitions a receiver cuts from one batch. */
+export const blocksPerBatch = (batchMs: number) => Math.max(1, Math.round(batchMs / blockIntervalFor(batchMs)));
 
 /**
  * A replayable in-process source: batch i holds records [i*n, (i+1)*n) of the pool (cycled), cut
@@ -44,15 +48,15 @@ export class PoolInputDStream extends InputDStream<string> {
 
 /**
  * The in-process generator as a custom Receiver: record k of the pool (cycled) is due at
- * `t0 + k / rate`; every 200 ms the records due so far are stored as one block (what the block
- * generator would cut), so the generator costs almost nothing and never falls behind on its own.
+ * `t0 + k / rate`; every block interval the records due so far are stored as one block (what the
+ * block generator would cut), so the generator costs almost nothing and never falls behind on its own.
  */
 export class PoolReceiver extends Receiver<string> {
   private timer: NodeJS.Timeout | undefined;
   private stored = 0;
   private next = 0;
 
-  constructor(private readonly pool: readonly string[], private readonly rate: number, readonly t0: number) {
+  constructor(private readonly pool: readonly string[], private readonly rate: number, readonly t0: number, private readonly blockMs: number) {
     super();
   }
 
@@ -70,10 +74,10 @@ export class PoolReceiver extends Receiver<string> {
         this.stored = due;
         this.storeBlock(block);
       }
-      const nextTick = this.t0 + (Math.floor((Date.now() - this.t0) / BLOCK_INTERVAL_MS) + 1) * BLOCK_INTERVAL_MS;
+      const nextTick = this.t0 + (Math.floor((Date.now() - this.t0) / this.blockMs) + 1) * this.blockMs;
       this.timer = setTimeout(tick, Math.max(0, nextTick - Date.now()));
     };
-    this.timer = setTimeout(tick, Math.max(0, this.t0 + BLOCK_INTERVAL_MS - Date.now()));
+    this.timer = setTimeout(tick, Math.max(0, this.t0 + this.blockMs - Date.now()));
   }
 
   onStop(): void {
@@ -120,7 +124,8 @@ async function timeBatches(workload: WorkloadName, pool: readonly string[], shap
  * socketTextStream) and returns every batch's timing.
  */
 export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
-  const ssc = new StreamingContext({ appName: `bench-${spec.workload}`, master: "local[2]", batchDuration: spec.shape.batchMs });
+  const blockMs = blockIntervalFor(spec.shape.batchMs);
+  const ssc = new StreamingContext({ appName: `bench-${spec.workload}`, master: "local[2]", batchDuration: spec.shape.batchMs, conf: { "spark.streaming.blockInterval": `${blockMs}ms` } });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-"));
   if (isWindowed(spec.workload)) ssc.checkpoint(dir);
   const batches: BatchRecord[] = [];
@@ -132,8 +137,8 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
   });
   const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
   // Blocks are cut at t0 + 200 ms * k: half a block off the batch grid, so a late timer never moves a block to the next batch.
-  const t0 = Math.ceil(Date.now() / spec.shape.batchMs) * spec.shape.batchMs + BLOCK_INTERVAL_MS / 2;
-  const lines = sender ? ssc.socketTextStream("127.0.0.1", sender.port) : ssc.receiverStream(new PoolReceiver(spec.pool, spec.rate, t0));
+  const t0 = Math.ceil(Date.now() / spec.shape.batchMs) * spec.shape.batchMs + blockMs / 2;
+  const lines = sender ? ssc.socketTextStream("127.0.0.1", sender.port) : ssc.receiverStream(new PoolReceiver(spec.pool, spec.rate, t0, blockMs));
   buildStreamlab(spec.workload, lines, spec.shape, () => {});
   const started = Date.now();
   ssc.start();

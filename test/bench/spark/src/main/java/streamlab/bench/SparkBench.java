@@ -72,11 +72,12 @@ public final class SparkBench {
     JavaStreamingContext ssc = new JavaStreamingContext(sc, new Duration(batchMs));
     Path dir = Files.createTempDirectory("spark-bench-checkpoint");
     if (!workload.equals("grep")) ssc.checkpoint(dir.toString()); // incremental windows need it
-    // Blocks are cut at t0 + 200 ms * k: half a block off the batch grid.
-    long t0 = (System.currentTimeMillis() / batchMs + 1) * batchMs + 100;
+    // Blocks are cut every min(200 ms, half a batch) from t0, half a block off the batch grid.
+    long blockMs = Math.min(200, batchMs / 2);
+    long t0 = (System.currentTimeMillis() / batchMs + 1) * batchMs + blockMs / 2;
     JavaDStream<String> lines = feed.equals("socket")
         ? ssc.socketTextStream("127.0.0.1", port, StorageLevel.MEMORY_AND_DISK_SER())
-        : ssc.receiverStream(new PoolReceiver(pool.toArray(new String[0]), rate, t0));
+        : ssc.receiverStream(new PoolReceiver(pool.toArray(new String[0]), rate, t0, blockMs));
     Duration window = new Duration(30_000);
     Duration slide = new Duration(slideMs);
     switch (workload) {
@@ -147,20 +148,22 @@ public final class SparkBench {
   }
 
   /**
-   * The in-process generator: record k of the pool (cycled) is due at t0 + k / rate; every 200 ms
-   * (Spark's blockInterval) the records due so far are stored as one block, as the BlockGenerator
-   * would cut them, without paying store(single)'s per-record lock.
+   * The in-process generator: record k of the pool (cycled) is due at t0 + k / rate; every block
+   * interval (Spark's 200 ms, or half a shorter batch) the records due so far are stored as one
+   * block, as the BlockGenerator would cut them, without paying store(single)'s per-record lock.
    */
   static final class PoolReceiver extends Receiver<String> {
     private final String[] pool;
     private final double rate;
     private final long t0;
+    private final long blockMs;
 
-    PoolReceiver(String[] pool, double rate, long t0) {
+    PoolReceiver(String[] pool, double rate, long t0, long blockMs) {
       super(StorageLevel.MEMORY_ONLY());
       this.pool = pool;
       this.rate = rate;
       this.t0 = t0;
+      this.blockMs = blockMs;
     }
 
     @Override
@@ -190,7 +193,7 @@ public final class SparkBench {
             stored += n;
           }
           long now = System.currentTimeMillis();
-          Thread.sleep(Math.max(0, t0 + ((now - t0) / 200 + 1) * 200 - now));
+          Thread.sleep(Math.max(0, t0 + ((now - t0) / blockMs + 1) * blockMs - now));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
