@@ -14,8 +14,9 @@ type Counts = Map<string, number>;
 
 /** Executes notebooks/<name> with nbclient; returns each code cell's outputs. */
 async function execute(name: string): Promise<Output[][]> {
-  const executed = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-nb-")), name);
-  const { code, output } = await runPython(["run_notebook.py", path.join(ROOT, "notebooks", name), executed], 120_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-nb-"));
+  const { code, output } = await runPython(["run_notebook.py", path.join(ROOT, "notebooks", name), path.join(dir, name)], 120_000)
+    .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
   if (code !== 0) throw new Error(`nbclient failed on ${name} (exit ${code}):\n${output}`);
   const cells = JSON.parse(output.trim().split("\n").pop() as string) as Output[][];
   const errors = cells.flat().filter((o) => o.output_type === "error");
