@@ -106,6 +106,11 @@ export const Errors = {
     createError(RangeError, `The line server binds the loopback interface only, got host ${describe(host)}. Use "127.0.0.1" (the default), "localhost" or "::1".`, "STREAM_ERR_NOT_LOOPBACK"),
   malformedSale: (line: string, rule: string) =>
     createError(Error, `Malformed sale ${describe(line)}: ${rule}. Expected storeid,productid,number,totalprice, e.g. "s1,p7,2,19.98".`, "STREAM_ERR_MALFORMED_SALE"),
+  // ---- backpressure (issue 6) ----
+  unknownRateEstimator: (name: string) =>
+    createError(RangeError, `Unknown rate estimator: ${name}. spark.streaming.backpressure.rateEstimator must be "pid" (the only estimator); remove the setting or set it to "pid".`, "STREAM_ERR_UNKNOWN_RATE_ESTIMATOR"),
+  badPidParameter: (sparkMessage: string, setting: string) =>
+    createError(RangeError, `requirement failed: ${sparkMessage} Fix ${setting} (defaults: proportional 1.0, integral 0.2, derived 0.0, minRate 100).`, "STREAM_ERR_BAD_PID_PARAMETER"),
 };
 
 /** Describes a value for an error message: its type and a short rendering. */

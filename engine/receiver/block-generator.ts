@@ -50,6 +50,17 @@ export class BlockGenerator<T> {
   /** True while throttled records wait for the rate limiter. */
   get isThrottled(): boolean { return this.waiting.length > 0; }
 
+  /** The current limit of `store(record)` in records per second (Infinity when unlimited). */
+  get rateLimit(): number { return this.rateLimiter.currentLimit; }
+
+  /**
+   * Backpressure's new rate (Spark's BlockGenerator.updateRate), capped by
+   * `spark.streaming.receiver.maxRate`. Records already waiting keep their permit times.
+   */
+  updateRate(newRate: number): void {
+    this.rateLimiter.updateRate(newRate, this.clock.getTimeMillis());
+  }
+
   /** Starts cutting blocks at the next multiple of the block interval. */
   start(): void {
     if (this.state !== "initialized") return;

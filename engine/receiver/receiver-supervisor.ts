@@ -5,6 +5,7 @@ import type { StreamingContext } from "../streaming-context";
 import type { TimerHandle } from "../time/clock";
 import { BlockGenerator } from "./block-generator";
 import { RateLimiter } from "./rate-limiter";
+import { createRateEstimator, isBackPressureEnabled, RateController } from "../scheduler/rate-controller";
 import type { Receiver, ReceiverSupervisorPort } from "./receiver";
 
 type ReceiverState = "initialized" | "started" | "stopped";
@@ -26,16 +27,28 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
   private restartPending = false;
   private restartTimer: TimerHandle | undefined;
   private info: ReceiverInfo;
+  /** Set when `spark.streaming.backpressure.enabled`: adapts the rate limit after every batch. */
+  readonly rateController: RateController | undefined;
 
   constructor(private readonly ssc: StreamingContext, readonly receiver: Receiver<T>, readonly streamId: number) {
     const blockInterval = ssc.conf.getTimeMs("spark.streaming.blockInterval", 200);
     const limiter = RateLimiter.fromConf(ssc.conf);
     this.blockGenerator = new BlockGenerator<T>(ssc.clock, blockInterval, limiter, (records) => this.addBlock(records), `stream ${streamId}`);
+    if (isBackPressureEnabled(ssc.conf)) {
+      // Spark's ReceiverRateController: each completed batch may lower or raise store(record)'s limit.
+      this.rateController = new RateController(streamId, createRateEstimator(ssc.conf, ssc.batchDuration), (rate) => this.updateRateLimit(rate));
+      ssc.addStreamingListener(this.rateController);
+    }
     this.info = {
       streamId, name: `${receiver.constructor.name}-${streamId}`, active: false, location: "localhost", executorId: "driver",
       lastErrorMessage: "", lastError: "", lastErrorTime: -1,
     };
     receiver.attachSupervisor(this);
+  }
+
+  /** Backpressure's rate for this receiver (Spark's UpdateRateLimit message to the supervisor). */
+  updateRateLimit(recordsPerSecond: number): void {
+    this.blockGenerator.updateRate(recordsPerSecond);
   }
 
   /** Records stored so far: pushed in blocks or still buffered in the block generator. */
