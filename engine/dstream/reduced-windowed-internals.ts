@@ -34,11 +34,16 @@ export function mergeWindowValues<V>(groups: CompactBuffer<V>[], numOld: number,
 }
 
 /**
- * What a ReducedWindowedDStream saves after each batch T besides its own batch at checkpoint time
- * C <= T: the reduced parent batches in (C − window, T], which the windows recomputed or computed
- * after a restart add and subtract. Plain data for v8.serialize. @internal
+ * What a ReducedWindowedDStream records after each batch T besides its own batch at checkpoint
+ * time C <= T: where the reduced parent batches in (C − window, T] were saved (one write-once file
+ * per batch, see BatchJournal) and their range on the parent's grid, so the record stays small
+ * however long the window. Plain data for v8.serialize. @internal
  */
 export interface ReducedWindowCheckpoint {
-  /** `[batch time, partitions]` of the reduced parent stream, oldest first. */
-  reducedBatches: [number, unknown[][]][];
+  /** The directory of the batch files. */
+  journal: string;
+  /** Saved batch times: `from`, `from + step`, ..., `to` (a missing file is skipped). */
+  from: number;
+  to: number;
+  step: number;
 }

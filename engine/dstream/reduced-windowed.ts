@@ -1,3 +1,5 @@
+import * as path from "path";
+import { BatchJournal } from "../checkpoint/batch-journal";
 import { Partitioner } from "../rdd/partitioner";
 import { RDD } from "../rdd/rdd";
 import { cogroup } from "../rdd/shuffle";
@@ -17,6 +19,7 @@ import { checkWindow } from "./windowed";
  */
 export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
   protected override mustCheckpoint = true;
+  private batchJournal: BatchJournal | undefined;
   /** The parent's batches reduced by key: what the windows add and subtract. */
   readonly reducedStream: DStream<[K, V]>;
 
@@ -70,26 +73,47 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
   }
 
   /**
-   * Besides its own batch, which the generic checkpoint saves at checkpoint times, keeps the reduced
-   * parent batches from one window before the last checkpoint time up to `time`: after a restart
-   * the windows since that checkpoint are recomputed and later windows subtract those batches.
-   * Spark instead recomputes them from the sources, which may no longer have them.
+   * Saves what windows computed after a restart add and subtract: the reduced parent batches in
+   * (C − window, T], where C <= T is this stream's last checkpoint time. Each reduced batch goes to
+   * its own write-once file in `<checkpointDir>/window-<id>/`, so a batch costs one file, however
+   * long the window; the metadata only records the range. Spark recomputes these batches from the
+   * source instead, which a source that cannot replay (a socket without WAL) no longer has. @internal
    */
-  override checkpointState(time: number): ReducedWindowCheckpoint {
+  override checkpointState(time: number): ReducedWindowCheckpoint | undefined {
+    const journal = this.journal();
+    if (!journal) return undefined;
     const zero = this.zeroTime ?? 0;
     const interval = this.checkpointDuration ?? this.slideDuration;
     const lastCheckpoint = zero + Math.floor((time - zero) / interval) * interval;
-    const reducedBatches: [number, unknown[][]][] = [];
+    const from = lastCheckpoint - this.windowDuration;
+    let first = Infinity, last = -Infinity;
     for (const [t, rdd] of this.reducedStream.generatedRDDs) {
-      if (t > lastCheckpoint - this.windowDuration && t <= time) reducedBatches.push([t, rdd.partitions]);
+      if (t > from && t <= time) {
+        journal.write(t, rdd.partitions);
+        first = Math.min(first, t);
+        last = Math.max(last, t);
+      }
     }
-    return { reducedBatches: reducedBatches.sort((a, b) => a[0] - b[0]) };
+    // Files of older windows are kept one checkpoint interval longer, for a restore from the
+    // previous metadata file when the newest one is torn.
+    journal.removeUpTo(from - interval);
+    return first > last ? undefined : { journal: journal.dir, from: first, to: last, step: this.parent.slideDuration };
   }
 
+  /** Puts back the reduced batches `checkpointState` saved. @internal */
   override restoreState(state: unknown, _time?: number): void {
     const saved = state as ReducedWindowCheckpoint | undefined;
-    for (const [t, partitions] of saved?.reducedBatches ?? []) {
-      this.reducedStream.generatedRDDs.set(t, new RDD(partitions as [K, V][][], this.ssc.rddContext, this.partitioner));
+    if (!saved?.journal) return;
+    const journal = new BatchJournal(saved.journal);
+    for (let t = saved.from; t <= saved.to; t += saved.step) {
+      const partitions = journal.read(t) as [K, V][][] | undefined;
+      if (partitions) this.reducedStream.generatedRDDs.set(t, new RDD(partitions, this.ssc.rddContext, this.partitioner));
     }
   }
+
+  private journal(): BatchJournal | undefined {
+    const dir = this.ssc.checkpointDir;
+    return dir ? (this.batchJournal ??= new BatchJournal(path.join(dir, `window-${this.id}`))) : undefined;
+  }
+
 }

@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as v8 from "v8";
 import { DStream, HashPartitioner, ManualClock, RDD, StreamingContext, TestInputStream } from "../../engine";
+import { BatchJournal } from "../../engine/checkpoint/batch-journal";
 import { ReducedWindowedDStream } from "../../engine/dstream/reduced-windowed";
 import { setupOperation } from "../helpers/test-operation";
 
@@ -54,7 +55,13 @@ describe("reduceByKeyAndWindow across a restart", () => {
   it("saves the reduced batches of the last window at a checkpoint time", async () => {
     const saved = await runUntilCheckpoint();
     expect(saved.batch).toEqual([[], [["a", 34]]]);
-    expect(saved.state).toEqual({ reducedBatches: [[7000, [[], [["a", 7]]]], [8000, [[], [["a", 8]]]], [9000, [[], [["a", 9]]]], [10_000, [[], [["a", 10]]]]] });
+    const state = saved.state as { journal: string; from: number; to: number; step: number };
+    expect([state.from, state.to, state.step]).toEqual([7000, 10_000, 1000]);
+    // one write-once file per reduced batch, whatever the window's length
+    const journal = new BatchJournal(state.journal);
+    expect([7000, 8000, 9000, 10_000].map((t) => journal.read(t))).toEqual([7, 8, 9, 10].map((n) => [[], [["a", n]]]));
+    // older files stay one checkpoint interval (10 s) longer, for a fallback to the previous metadata
+    expect(fs.readdirSync(state.journal).map((f) => Number(f.slice(6))).sort((a, b) => a - b)).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]);
   });
 
   it("with them restored, windows after the restart subtract exactly the batches that leave", async () => {
