@@ -14,7 +14,7 @@ describe("benchmark suite, smoke version", () => {
 
   it("writes results.json, a markdown table and an SVG chart with every section", async () => {
     const lines: string[] = [];
-    const results = await runBench({ config: SMOKE, sections: new Set(["capacity", "empty", "memory", "rates"]), resultsDir: dir, log: (l) => lines.push(l) });
+    const results = await runBench({ config: SMOKE, sections: new Set(["capacity", "empty", "memory", "rates", "backpressure"]), resultsDir: dir, log: (l) => lines.push(l) });
 
     expect(results.capacity.map((c) => c.workload)).toEqual(["grep", "wordcount", "topk", "sales"]);
     for (const c of results.capacity) for (const v of [c.streamlab, c.loop, c.rx]) expect(v).toBeGreaterThan(0);
@@ -52,6 +52,9 @@ describe("benchmark suite, smoke version", () => {
     for (const row of capacityTable.slice(2)) expect(row.split("|")).toHaveLength(9);
     expect(table("## Engine cost of an empty batch")).toHaveLength(2 + 4);
     expect(md).toContain("Spark: skipped");
+    const backpressure = table("## Backpressure");
+    expect(backpressure.slice(2).map((l) => l.split("|")[1].trim())).toEqual(["false", "true"]);
+    expect(results.backpressure?.map((b) => b.batches.length > 0)).toEqual([true, true]);
 
     const svg = fs.readFileSync(path.join(dir, "chart.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);

@@ -40,6 +40,7 @@ export const FULL: BenchConfig = {
   windowMemorySeconds: 600,
   windowMemoryRate: 20_000,
   poolSize: 1 << 18,
+  backpressureSeconds: 45,
 };
 
 /** A few seconds in all: what CI's smoke test runs (no Spark, tiny windows and sizes). */
@@ -63,6 +64,7 @@ export const SMOKE: BenchConfig = {
   windowMemorySeconds: 6,
   windowMemoryRate: 1000,
   poolSize: 4096,
+  backpressureSeconds: 4,
 };
 
 const HELP = `npm run bench -- [options]
@@ -76,7 +78,7 @@ const HELP = `npm run bench -- [options]
   --window-seconds=N      window length (default 30; shorter only to debug the harness)
   --no-spark              skip Apache Spark Streaming
   --spark-feeds=a,b       feeds for Spark (default generator,socket)
-  --sections=a,b          of capacity,empty,memory,rates,spark (default all)
+  --sections=a,b          of capacity,empty,memory,rates,backpressure,spark (default all)
   --results=DIR           output folder (default test/bench/results)`;
 
 export interface RunOptions {
@@ -107,7 +109,7 @@ function parseArgs(argv: string[]): RunOptions {
   if (get("window-seconds")) config.windowMs = Number(get("window-seconds")) * 1000;
   if (list("spark-feeds")) config.sparkFeeds = list("spark-feeds") as Feed[];
   if (argv.includes("--no-spark")) config.spark = false;
-  const sections = new Set(list("sections") ?? ["capacity", "empty", "memory", "rates", "spark"]);
+  const sections = new Set(list("sections") ?? ["capacity", "empty", "memory", "rates", "backpressure", "spark"]);
   const resultsDir = path.resolve(get("results") ?? path.join(__dirname, "results"));
   return { config, sections, resultsDir, log: (line) => process.stderr.write(line + "\n") };
 }
@@ -213,6 +215,25 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
     const capacityOf = (w: WorkloadName) => results.capacity.find((c) => c.workload === w)?.streamlab ?? 100_000;
     await measureRates("streamlab", probeStreamlab, config.feeds, config.batchIntervals,
       (w, feed, batchMs) => feed === "socket" ? Math.min(capacityOf(w.name) * 0.5, 800_000) : capacityOf(w.name) * (batchMs < 1000 ? 0.4 : 0.7));
+  }
+
+  if (opt.sections.has("backpressure")) {
+    section("backpressure: WordCount over a socket at 3x its sustainable rate, off then on");
+    const w = WORKLOADS.find((x) => x.name === "wordcount") as Workload;
+    const measured = results.rates.find((r) => r.engine === "streamlab" && r.workload === "wordcount" && r.feed === "socket" && r.batchMs === 1000)?.search.best;
+    const capacity = results.capacity.find((c) => c.workload === "wordcount")?.streamlab ?? 50_000;
+    const offeredRate = roundRate(3 * (measured || capacity * 0.5));
+    results.backpressure = [];
+    for (const enabled of [false, true]) {
+      const spec = { ...specFor(w, "socket", 1000, offeredRate), seconds: config.backpressureSeconds, conf: { "spark.streaming.backpressure.enabled": enabled } };
+      const r = await probeStreamlab(spec);
+      const batches = r.batches.map((b) => ({ t: (b.time - r.t0) / 1000, numRecords: b.numRecords, schedulingDelay: b.schedulingDelay, heapMB: b.heapMB ?? NaN, rateLimit: b.rateLimit ?? Infinity }));
+      results.backpressure.push({ enabled, offeredRate, batches });
+      const last = batches[batches.length - 1];
+      log(`  ${enabled ? "on " : "off"}: offered ${fmt(offeredRate)}/s; last batch: scheduling delay ${last?.schedulingDelay} ms, heap ${last?.heapMB.toFixed(0)} MB, limit ${fmt(last?.rateLimit ?? NaN)}/s`);
+      heapUsed();
+    }
+    await save();
   }
 
   if (config.spark && opt.sections.has("spark")) {

@@ -17,6 +17,8 @@ export interface ProbeSpec {
   seconds: number;
   pool: readonly string[];
   poolFile: string;
+  /** Extra Spark configuration for the context (e.g. backpressure). */
+  conf?: Record<string, string | number | boolean>;
 }
 
 /** One completed batch, from the engine's listener (Spark's BatchInfo fields). */
@@ -26,6 +28,10 @@ export interface BatchRecord {
   processingDelay: number;
   schedulingDelay: number;
   processingEndTime: number;
+  /** Heap in use when the batch completed (streamlab only), MB. */
+  heapMB?: number;
+  /** The receiver's store(record) limit when the batch completed (streamlab only), records/s. */
+  rateLimit?: number;
 }
 
 export interface ProbeResult {

@@ -97,6 +97,20 @@ export function markdown(r: BenchResults): string {
         (filled.length ? ` After the window filled: ${lo.toFixed(1)}–${hi.toFixed(1)} MB (${hi - lo < Math.max(2, 0.1 * lo) ? "flat" : "NOT flat"}).` : ""), ``);
     }
   }
+  if (r.backpressure?.length) {
+    const offered = r.backpressure[0].offeredRate;
+    out.push(`## Backpressure: WordCount over a socket at ${fmt(offered)}/s (3× the sustainable rate), ${r.config.backpressureSeconds} s each`, ``);
+    out.push(`| spark.streaming.backpressure.enabled | records/s processed (last 10 batches) | scheduling delay at the end | heap at the end / max | receiver limit at the end |`);
+    out.push(`|---|---:|---:|---:|---:|`);
+    for (const run of r.backpressure) {
+      const last = run.batches.slice(-10);
+      const perSec = last.reduce((a, b) => a + b.numRecords, 0) / Math.max(1, last.length);
+      const end = run.batches[run.batches.length - 1];
+      const maxHeap = Math.max(...run.batches.map((b) => b.heapMB));
+      out.push(`| ${run.enabled} | ${fmt(perSec)}/s | ${ms(end?.schedulingDelay)} | ${end ? end.heapMB.toFixed(0) : "–"} / ${maxHeap.toFixed(0)} MB | ${end && Number.isFinite(end.rateLimit) ? fmt(end.rateLimit) + "/s" : "none"} |`);
+    }
+    out.push(``);
+  }
   return out.join("\n") + "\n";
 }
 
@@ -135,6 +149,17 @@ export function chartSpec(r: BenchResults): object {
           yOffset: { field: "series" },
           x: { field: "rate", type: "quantitative", scale: { type: "log" }, title: "records/s (log)" },
           color: { field: "series", type: "nominal", title: "implementation" },
+        },
+        width: 520,
+      },
+      {
+        title: "Backpressure: heap in use over time, WordCount over a socket above capacity (MB)",
+        data: { values: (r.backpressure ?? []).flatMap((run) => run.batches.map((b) => ({ t: b.t, heapMB: b.heapMB, backpressure: run.enabled ? "on" : "off" }))) },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "t", type: "quantitative", title: "seconds" },
+          y: { field: "heapMB", type: "quantitative", title: "heap MB" },
+          color: { field: "backpressure", type: "nominal" },
         },
         width: 520,
       },

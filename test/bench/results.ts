@@ -17,6 +17,14 @@ export interface BenchResults {
   state: StateFigures[];
   windowMemory: WindowMemoryPoint[];
   spark: { status: "ran" | "skipped" | "failed"; reason?: string; version?: string };
+  backpressure?: BackpressureRun[];
+}
+
+/** WordCount over a socket at a rate above capacity, with spark.streaming.backpressure.enabled off and on. */
+export interface BackpressureRun {
+  enabled: boolean;
+  offeredRate: number;
+  batches: Array<{ t: number; numRecords: number; schedulingDelay: number; heapMB: number; rateLimit: number }>;
 }
 
 export interface BenchConfig {
@@ -42,6 +50,8 @@ export interface BenchConfig {
   windowMemorySeconds: number;
   windowMemoryRate: number;
   poolSize: number;
+  /** Seconds of each backpressure run (off, then on). */
+  backpressureSeconds: number;
 }
 
 /** Records per second, flat out, in the same process, on the same batches. */

@@ -125,20 +125,21 @@ async function timeBatches(workload: WorkloadName, pool: readonly string[], shap
  */
 export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
   const blockMs = blockIntervalFor(spec.shape.batchMs);
-  const ssc = new StreamingContext({ appName: `bench-${spec.workload}`, master: "local[2]", batchDuration: spec.shape.batchMs, conf: { "spark.streaming.blockInterval": `${blockMs}ms` } });
+  const ssc = new StreamingContext({ appName: `bench-${spec.workload}`, master: "local[2]", batchDuration: spec.shape.batchMs, conf: { "spark.streaming.blockInterval": `${blockMs}ms`, ...spec.conf } });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-"));
   if (isWindowed(spec.workload)) ssc.checkpoint(dir);
   const batches: BatchRecord[] = [];
+  const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
+  // Blocks are cut at t0 + k blocks: half a block off the batch grid, so a late timer never moves a block to the next batch.
+  const t0 = Math.ceil(Date.now() / spec.shape.batchMs) * spec.shape.batchMs + blockMs / 2;
+  const lines = sender ? ssc.socketTextStream("127.0.0.1", sender.port) : ssc.receiverStream(new PoolReceiver(spec.pool, spec.rate, t0, blockMs));
   ssc.addStreamingListener({
     onBatchCompleted: ({ batchInfo: b }) => batches.push({
       time: b.batchTime, numRecords: b.numRecords, processingDelay: b.processingDelay ?? 0,
       schedulingDelay: b.schedulingDelay ?? 0, processingEndTime: b.processingEndTime ?? 0,
+      heapMB: process.memoryUsage().heapUsed / 2 ** 20, rateLimit: lines.supervisor.blockGenerator.rateLimit,
     }),
   });
-  const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
-  // Blocks are cut at t0 + 200 ms * k: half a block off the batch grid, so a late timer never moves a block to the next batch.
-  const t0 = Math.ceil(Date.now() / spec.shape.batchMs) * spec.shape.batchMs + blockMs / 2;
-  const lines = sender ? ssc.socketTextStream("127.0.0.1", sender.port) : ssc.receiverStream(new PoolReceiver(spec.pool, spec.rate, t0, blockMs));
   buildStreamlab(spec.workload, lines, spec.shape, () => {});
   const started = Date.now();
   ssc.start();
