@@ -144,16 +144,22 @@ export class AppendOnlyMap<K, V> {
 export class PartitionedAppendOnlyMap<K, C> extends AppendOnlyMap<K, C> {
   private partitions = new Int32Array(64);
   private oldPartitions: Int32Array | undefined;
-  /** Reused to hash (partition, key) as Scala hashes the tuple; never stored. */
-  private readonly scratch: [number, K | undefined] = [0, undefined];
+  /**
+   * Reused to hash (partition, key) as Scala hashes the tuple. It holds the key's hash code, an
+   * int32, whose own hash code is itself: the tuple hash comes out the same without hashing the
+   * key a second time.
+   */
+  private readonly scratch: [number, number] = [0, 0];
 
-  /** The combiner of `key` in `partition` becomes `merge(old, v)`, or `create(v)` for a new pair. */
-  combineInPartition<V>(partition: number, key: K, v: V, create: (v: V) => C, merge: (old: C, v: V) => C): void {
+  /**
+   * The combiner of `key` in `partition` becomes `merge(old, v)`, or `create(v)` for a new pair.
+   * @param keyHash `hashCode(key)`, which the caller usually has already from partitioning
+   */
+  combineInPartition<V>(partition: number, key: K, keyHash: number, v: V, create: (v: V) => C, merge: (old: C, v: V) => C): void {
     const scratch = this.scratch;
     scratch[0] = partition;
-    scratch[1] = key;
+    scratch[1] = keyHash;
     const h = tupleHash(scratch);
-    scratch[1] = undefined;
     let pos = murmurRehash(h) & this.mask;
     let i = 1;
     while (this.used[pos]) {

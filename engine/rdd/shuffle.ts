@@ -1,7 +1,7 @@
 import { AppendOnlyMap, PartitionedAppendOnlyMap } from "./append-only-map";
 import { CompactBuffer } from "./compact-buffer";
-import { hashCode } from "./java-hash";
-import { Partitioner } from "./partitioner";
+import { hashCode, nonNegativeMod } from "./java-hash";
+import { HashPartitioner, Partitioner } from "./partitioner";
 
 /**
  * Spark's hash shuffle, reproduced down to the order of records in each output partition:
@@ -30,10 +30,13 @@ export function combineByKey<K, V, C>(
     const buckets: [K, V | C][][] = Array.from({ length: n }, () => []);
     if (mapSideCombine) {
       const map = new PartitionedAppendOnlyMap<K, C>();
+      // HashPartitioner places a key by its hash code: compute it once for both placing and combining.
+      const byHash = partitioner.constructor === HashPartitioner;
       for (let i = 0; i < records.length; i++) {
         const rec = records[i];
         const k = rec[0];
-        map.combineInPartition(partitioner.getPartition(k), k, rec[1], agg.createCombiner, agg.mergeValue);
+        const h = hashCode(k);
+        map.combineInPartition(byHash ? nonNegativeMod(h, n) : partitioner.getPartition(k), k, h, rec[1], agg.createCombiner, agg.mergeValue);
       }
       // Spark's ExternalSorter writes an aggregated map sorted by (partition, key.hashCode), its
       // keyComparator when there is an aggregator; TimSort is stable, so equal hashes keep slot

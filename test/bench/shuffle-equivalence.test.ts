@@ -1,5 +1,5 @@
 import { AppendOnlyMap, PartitionedAppendOnlyMap } from "../../engine/rdd/append-only-map";
-import { tupleHash } from "../../engine/rdd/java-hash";
+import { hashCode, tupleHash } from "../../engine/rdd/java-hash";
 import { HashPartitioner } from "../../engine/rdd/partitioner";
 import { mulberry32 } from "../../engine/tools/prng";
 
@@ -27,7 +27,7 @@ describe("PartitionedAppendOnlyMap iterates exactly as AppendOnlyMap keyed by [p
       const v = Math.floor(rnd() * 10);
       const pid = partitioner.getPartition(k);
       tupleKeyed.changeValue([pid, k], (had, old) => (had ? (old as number) + v : v));
-      fast.combineInPartition(pid, k, v, (x) => x, (c, x) => c + x);
+      fast.combineInPartition(pid, k, hashCode(k), v, (x) => x, (c, x) => c + x);
     }
     const expected: unknown[] = [];
     tupleKeyed.forEach((c, pk) => expected.push([pk[0], pk[1], c]));
