@@ -181,51 +181,72 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
     await save();
   }
 
-  if (opt.sections.has("memory")) {
-    section("memory: updateStateByKey bytes per key, checkpoint cost, window state over time");
-    for (const keys of config.stateKeys) {
-      const s = await measureState(keys, keys >= 1e6 ? 3 : 5);
-      results.state.push(s);
-      log(`  ${keys} keys: ${s.bytesPerKey.toFixed(0)} B/key (plain Map ${s.plainMapBytesPerKey.toFixed(0)} B/key); batch ${s.batchMs.toFixed(1)} ms, with checkpoint ${s.batchWithCheckpointMs.toFixed(1)} ms`);
-    }
-    results.windowMemory = await measureWindowMemory(pools.words.records, config.windowMemoryRate, config.windowMemorySeconds, Math.max(1, Math.round(config.windowMemorySeconds / 20)));
-    log(`  window heap: ${results.windowMemory.map((p) => `${p.t}s ${p.heapMB.toFixed(1)}MB`).join(", ")}`);
-    await save();
-  }
-
   const warmupMs = (w: Workload) => (w.windowed ? config.windowMs : config.grepWarmupMs) + config.extraWarmupMs;
   const specFor = (w: Workload, feed: Feed, batchMs: number, rate: number): ProbeSpec => ({
     workload: w.name, feed, shape: shapeFor(batchMs), rate, seconds: (warmupMs(w) + config.probeSeconds * 1000) / 1000 + 1,
     pool: poolOf(w.name).records, poolFile: poolOf(w.name).file,
   });
-  const measureRates = async (engine: "streamlab" | "spark", run: (spec: ProbeSpec) => Promise<ProbeResult>, feeds: Feed[], intervals: number[], start: (w: Workload, feed: Feed, batchMs: number) => number) => {
-    for (const batchMs of intervals) {
-      for (const feed of feeds.filter((f) => batchMs >= 1000 || config.subSecondFeeds.includes(f))) {
-        for (const w of workloads.filter((x) => config.rateWorkloads.includes(x.name))) {
-          section(`${engine} ${w.name}, ${feed}, ${batchMs} ms batches`);
-          const probe = async (rate: number): Promise<ProbeAnalysis> => analyze(await run(specFor(w, feed, batchMs, rate)), rate, batchMs, warmupMs(w));
-          const row: RateRow = { engine, workload: w.name, feed, batchMs, search: { best: 0, probes: [] } };
-          try {
-            row.search = await searchRate(probe, start(w, feed, batchMs), batchMs, config.maxProbes, log);
-            if (row.search.best > 0) {
-              row.half = await probe(roundRate(row.search.best / 2));
-              log(`    half rate ${fmt(row.half.rate)}/s: latency p50 ${Math.round(row.half.latencyP50)} ms, p99 ${Math.round(row.half.latencyP99)} ms`);
-            }
-          } catch (e) {
-            row.error = (e as Error).message;
-            log(`    failed: ${row.error}`);
-          }
-          results.rates.push(row);
-          await save();
+  /** One rate search (and the half-rate probe) per workload for one engine, feed and batch interval. */
+  const measureRates = async (engine: "streamlab" | "spark", run: (spec: ProbeSpec) => Promise<ProbeResult>, feed: Feed, batchMs: number, start: (w: Workload) => number) => {
+    for (const w of workloads.filter((x) => config.rateWorkloads.includes(x.name))) {
+      section(`${engine} ${w.name}, ${feed}, ${batchMs} ms batches`);
+      const probe = async (rate: number): Promise<ProbeAnalysis> => {
+        const result = await run(specFor(w, feed, batchMs, rate));
+        const a = analyze(result, rate, batchMs, warmupMs(w));
+        if (result.aborted) { a.sustainable = false; a.reasons.unshift(result.aborted); }
+        return a;
+      };
+      const row: RateRow = { engine, workload: w.name, feed, batchMs, search: { best: 0, probes: [] } };
+      try {
+        row.search = await searchRate(probe, start(w), batchMs, config.maxProbes, log);
+        if (row.search.best > 0) {
+          row.half = await probe(roundRate(row.search.best / 2));
+          log(`    half rate ${fmt(row.half.rate)}/s: latency p50 ${Math.round(row.half.latencyP50)} ms, p99 ${Math.round(row.half.latencyP99)} ms`);
         }
+      } catch (e) {
+        row.error = (e as Error).message;
+        log(`    failed: ${row.error}`);
       }
+      results.rates.push(row);
+      await save();
     }
   };
 
-  if (opt.sections.has("rates")) {
+  // Spark runs in the same invocation, interleaved with streamlab per (batch interval, feed), so
+  // that both engines see the same machine load.
+  let spark: SparkEngine | undefined;
+  if (config.spark && opt.sections.has("spark")) {
+    section("Apache Spark Streaming: build and start");
+    const built = buildSpark(log);
+    if (built.error || !built.classpath) {
+      results.spark = { status: "failed", reason: built.error };
+    } else {
+      try {
+        spark = await SparkEngine.start(built.classpath, pools.words.file, pools.sales.file, path.join(resultsDir, "spark.log"));
+        results.spark = { status: "ran", version: spark.version };
+      } catch (e) {
+        results.spark = { status: "failed", reason: (e as Error).message };
+        log(`  Spark failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  try {
     const capacityOf = (w: WorkloadName) => results.capacity.find((c) => c.workload === w)?.streamlab ?? 100_000;
-    await measureRates("streamlab", probeStreamlab, config.feeds, config.batchIntervals,
-      (w, feed, batchMs) => feed === "socket" ? Math.min(capacityOf(w.name) * 0.5, 800_000) : capacityOf(w.name) * (batchMs < 1000 ? 0.4 : 0.7));
+    for (const batchMs of [...new Set([...config.batchIntervals, ...config.sparkBatchIntervals])].sort((a, b) => b - a)) {
+      for (const feed of [...new Set([...config.feeds, ...config.sparkFeeds])]) {
+        if (opt.sections.has("rates") && config.batchIntervals.includes(batchMs) && config.feeds.includes(feed) && (batchMs >= 1000 || config.subSecondFeeds.includes(feed))) {
+          await measureRates("streamlab", probeStreamlab, feed, batchMs,
+            (w) => feed === "socket" ? Math.min(capacityOf(w.name) * 0.5, 800_000) : capacityOf(w.name) * (batchMs < 1000 ? 0.4 : 0.7));
+        }
+        const engine = spark;
+        if (engine && config.sparkBatchIntervals.includes(batchMs) && config.sparkFeeds.includes(feed)) {
+          // First guesses from short trial runs on this machine; each probe's timing steers the next.
+          await measureRates("spark", (spec) => engine.probe(spec), feed, batchMs, (w) => ({ grep: 500_000, wordcount: 70_000, topk: 70_000, sales: 200_000 })[w.name]);
+        }
+      }
+    }
+  } finally {
+    await spark?.stop();
   }
 
   if (opt.sections.has("backpressure")) {
@@ -247,28 +268,18 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
     await save();
   }
 
-  if (config.spark && opt.sections.has("spark")) {
-    section("Apache Spark Streaming: build");
-    const built = buildSpark(log);
-    if (built.error || !built.classpath) {
-      results.spark = { status: "failed", reason: built.error };
-    } else {
-      let spark: SparkEngine | undefined;
-      try {
-        spark = await SparkEngine.start(built.classpath, pools.words.file, pools.sales.file, path.join(resultsDir, "spark.log"));
-        results.spark = { status: "ran", version: spark.version };
-        const engine = spark;
-        await measureRates("spark", (spec) => engine.probe(spec), config.sparkFeeds, config.sparkBatchIntervals,
-          // First guesses from short trial runs on this machine; each probe's timing steers the next.
-          (w) => ({ grep: 500_000, wordcount: 70_000, topk: 70_000, sales: 200_000 })[w.name]);
-      } catch (e) {
-        results.spark = { status: "failed", reason: (e as Error).message };
-        log(`  Spark failed: ${(e as Error).message}`);
-      } finally {
-        await spark?.stop();
-      }
+  if (opt.sections.has("memory")) {
+    section("memory: updateStateByKey bytes per key, checkpoint cost, window state over time");
+    for (const keys of config.stateKeys) {
+      const s = await measureState(keys, keys >= 1e6 ? 3 : 5);
+      results.state.push(s);
+      log(`  ${keys} keys: ${s.bytesPerKey.toFixed(0)} B/key (plain Map ${s.plainMapBytesPerKey.toFixed(0)} B/key); batch ${s.batchMs.toFixed(1)} ms, with checkpoint ${s.batchWithCheckpointMs.toFixed(1)} ms`);
     }
+    results.windowMemory = await measureWindowMemory(pools.words.records, config.windowMemoryRate, config.windowMemorySeconds, Math.max(1, Math.round(config.windowMemorySeconds / 20)));
+    log(`  window heap: ${results.windowMemory.map((p) => `${p.t}s ${p.heapMB.toFixed(1)}MB`).join(", ")}`);
+    await save();
   }
+
   results.finishedAt = new Date().toISOString();
   section("done");
   await save();

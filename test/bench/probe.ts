@@ -35,6 +35,8 @@ export interface BatchRecord {
 }
 
 export interface ProbeResult {
+  /** Set when the probe was stopped early, and why (heap too large, queue clearly growing). */
+  aborted?: string;
   /** When record 0 was due; record k was due at t0 + k / rate. */
   t0: number;
   started: number;

@@ -11,6 +11,9 @@ import { slicePool } from "./records";
 import { startSender } from "./sender-process";
 import { buildStreamlab, WindowShape, WorkloadName, WORKLOADS } from "./workloads";
 
+/** A probe whose heap passes this is stopped (the process has 8 GB; the window's batches must fit). */
+const MAX_PROBE_HEAP_GB = 5;
+
 const isWindowed = (w: WorkloadName) => WORKLOADS.some((x) => x.name === w && x.windowed);
 
 /**
@@ -143,13 +146,25 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
   buildStreamlab(spec.workload, lines, spec.shape, () => {});
   const started = Date.now();
   ssc.start();
+  let aborted: string | undefined;
   try {
-    await new Promise((resolve) => setTimeout(resolve, spec.seconds * 1000));
+    await new Promise<void>((resolve) => {
+      const finish = () => { clearTimeout(end); clearInterval(watchdog); resolve(); };
+      const end = setTimeout(finish, spec.seconds * 1000);
+      // A clearly overloaded probe stops early, before it exhausts the heap or wastes the run's time.
+      const watchdog = setInterval(() => {
+        const heapGB = process.memoryUsage().heapUsed / 2 ** 30;
+        const last = batches[batches.length - 1];
+        if (heapGB > MAX_PROBE_HEAP_GB) aborted = `stopped early: heap above ${MAX_PROBE_HEAP_GB} GB`;
+        else if (last && last.schedulingDelay > Math.max(10_000, 10 * spec.shape.batchMs)) aborted = `stopped early: scheduling delay ${last.schedulingDelay} ms`;
+        if (aborted) finish();
+      }, 250);
+    });
   } finally {
     await ssc.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const stopped = Date.now();
   const senderT0 = sender ? await sender.stop() : undefined;
-  return { t0: senderT0 ?? t0, started, stopped, batches };
+  return { t0: senderT0 ?? t0, started, stopped, batches, aborted };
 }
