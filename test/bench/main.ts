@@ -241,7 +241,7 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
         const engine = spark;
         if (engine && config.sparkBatchIntervals.includes(batchMs) && config.sparkFeeds.includes(feed)) {
           // First guesses from short trial runs on this machine; each probe's timing steers the next.
-          await measureRates("spark", (spec) => engine.probe(spec), feed, batchMs, (w) => ({ grep: 500_000, wordcount: 70_000, topk: 70_000, sales: 200_000 })[w.name]);
+          await measureRates("spark", (spec) => engine.probe(spec), feed, batchMs, (w) => ({ grep: 2_000_000, wordcount: 250_000, topk: 250_000, sales: 500_000 })[w.name]);
         }
       }
     }

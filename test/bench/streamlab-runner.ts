@@ -7,6 +7,7 @@ import { Receiver } from "../../engine/receiver/receiver";
 import { StreamingContext } from "../../engine/streaming-context";
 import { ManualClock } from "../../engine/time/clock";
 import type { BatchRecord, ProbeResult, ProbeSpec } from "./probe";
+import { heapUsed } from "./memory";
 import { slicePool } from "./records";
 import { startSender } from "./sender-process";
 import { buildStreamlab, WindowShape, WorkloadName, WORKLOADS } from "./workloads";
@@ -127,6 +128,8 @@ async function timeBatches(workload: WorkloadName, pool: readonly string[], shap
  * socketTextStream) and returns every batch's timing.
  */
 export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
+  // Start from a collected heap: the previous probe's garbage must not count against this one.
+  heapUsed();
   const blockMs = blockIntervalFor(spec.shape.batchMs);
   const ssc = new StreamingContext({ appName: `bench-${spec.workload}`, master: "local[2]", batchDuration: spec.shape.batchMs, conf: { "spark.streaming.blockInterval": `${blockMs}ms`, ...spec.conf } });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-"));
@@ -153,7 +156,8 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
       const end = setTimeout(finish, spec.seconds * 1000);
       // A clearly overloaded probe stops early, before it exhausts the heap or wastes the run's time.
       const watchdog = setInterval(() => {
-        const heapGB = process.memoryUsage().heapUsed / 2 ** 30;
+        // heapUsed counts garbage too: only a heap still too big after a full collection stops the probe.
+        const heapGB = process.memoryUsage().heapUsed > MAX_PROBE_HEAP_GB * 2 ** 30 ? heapUsed() / 2 ** 30 : 0;
         const last = batches[batches.length - 1];
         if (heapGB > MAX_PROBE_HEAP_GB) aborted = `stopped early: heap above ${MAX_PROBE_HEAP_GB} GB`;
         else if (last && last.schedulingDelay > Math.max(10_000, 10 * spec.shape.batchMs)) aborted = `stopped early: scheduling delay ${last.schedulingDelay} ms`;
