@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CompactBuffer, DStream, ManualClock, RDD, readObjectFile, StreamingContext, TestInputStream } from "../../engine";
-import { captureStdout } from "../helpers/capture";
+import { printedWhileRunning } from "../helpers/capture";
 import { runOperation, testOperation, toPlain } from "../helpers/test-operation";
 
 // Golden batch tests ported from Spark's BasicOperationsSuite: input batches in, expected batches
@@ -227,29 +227,17 @@ describe("outputs", () => {
     const clock = new ManualClock(0);
     const ssc = new StreamingContext({ batchDuration: 1000, clock });
     new TestInputStream(ssc, [range(1, 12), []]).print(10);
-    const out = captureStdout();
-    try {
-      ssc.start();
-      await clock.advance(2000);
-    } finally {
-      out.restore();
-    }
+    const printed = await printedWhileRunning(ssc, clock, 2000);
     const dashes = "-".repeat(43);
-    expect(out.text()).toBe(`${dashes}\nTime: 1000 ms\n${dashes}\n${range(1, 10).join("\n")}\n...\n\n${dashes}\nTime: 2000 ms\n${dashes}\n\n`);
+    expect(printed).toBe(`${dashes}\nTime: 1000 ms\n${dashes}\n${range(1, 10).join("\n")}\n...\n\n${dashes}\nTime: 2000 ms\n${dashes}\n\n`);
   });
 
   it("print renders nested tuples, None and CompactBuffers as Scala does", async () => {
     const clock = new ManualClock(0);
     const ssc = new StreamingContext({ batchDuration: 1000, clock });
     new TestInputStream<unknown>(ssc, [[["a", [1, undefined]], ["b", CompactBuffer.of(1, 2)], "plain", 3.5]]).print();
-    const out = captureStdout();
-    try {
-      ssc.start();
-      await clock.advance(1000);
-    } finally {
-      out.restore();
-    }
-    expect(out.text().split("\n").slice(3, 7)).toEqual(["(a,(1,None))", "(b,CompactBuffer(1, 2))", "plain", "3.5"]);
+    const printed = await printedWhileRunning(ssc, clock, 1000);
+    expect(printed.split("\n").slice(3, 7)).toEqual(["(a,(1,None))", "(b,CompactBuffer(1, 2))", "plain", "3.5"]);
   });
 
   it("saveAsTextFiles writes prefix-<ms>.suffix directories with one part per partition", async () => {

@@ -1,5 +1,5 @@
 import { Durations, ManualClock, StreamingContext } from "../../engine";
-import { captureStdout } from "../helpers/capture";
+import { printedWhileRunning } from "../helpers/capture";
 
 describe("lecture word count on a queue", () => {
   afterEach(async () => { await StreamingContext.stopActive(); });
@@ -11,14 +11,8 @@ describe("lecture word count on a queue", () => {
     const lines = ssc.queueStream(queue);
     const words = lines.flatMap((s) => s.split(" "));
     words.mapToPair((s) => [s, 1]).reduceByKey((a, b) => a + b).print();
-    const out = captureStdout();
-    try {
-      ssc.start();
-      await clock.advance(3000);
-    } finally {
-      out.restore();
-    }
-    expect(out.text()).toBe([
+    const printed = await printedWhileRunning(ssc, clock, 3000);
+    expect(printed).toBe([
       "-------------------------------------------",
       "Time: 1513517145000 ms",
       "-------------------------------------------",

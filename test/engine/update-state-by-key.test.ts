@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as v8 from "v8";
 import { DStream, HashPartitioner, InputDStream, ManualClock, RDD, StreamingContext, TestInputStream, Time } from "../../engine";
-import { captureStdout } from "../helpers/capture";
+import { printedWhileRunning } from "../helpers/capture";
 import { runOperation, setupOperation, testOperation, toPlain } from "../helpers/test-operation";
 
 // Golden tests ported from Spark's BasicOperationsSuite ("updateStateByKey*"). Spark compares these
@@ -306,16 +306,9 @@ describe("the lecture's global word count", () => {
     const lines = new TestInputStream(ssc, [["hello world hello", "bye bye"], [], ["hello again"]]);
     const wordCounts = lines.flatMap((s) => s.split(" ")).mapToPair((s) => [s, 1] as [string, number]).updateStateByKey(updateFunction);
     wordCounts.print();
-    const out = captureStdout();
-    try {
-      ssc.start();
-      await clock.advance(3000);
-    } finally {
-      out.restore();
-      await ssc.stop();
-    }
+    const printed = await printedWhileRunning(ssc, clock, 3000);
     // All four words hash to partition 0; slots: hello 35, bye 36, again 44, world 62.
-    expect(out.text()).toBe([
+    expect(printed).toBe([
       "-------------------------------------------",
       "Time: 1513517145000 ms",
       "-------------------------------------------",

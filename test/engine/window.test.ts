@@ -1,6 +1,6 @@
 import { DStream, StorageLevel, StreamingContext, ManualClock, TestInputStream, Durations, formatValue, setLogger } from "../../engine";
 import type { Logger } from "../../engine";
-import { captureStdout } from "../helpers/capture";
+import { printedWhileRunning } from "../helpers/capture";
 import { runOperation, setupOperation, testOperation } from "../helpers/test-operation";
 
 // Golden cases ported from Spark's WindowOperationsSuite (batch 1 s, input batches in 2 partitions).
@@ -283,16 +283,9 @@ describe("windowed word count, printed", () => {
       counts.print();
       return counts;
     });
-    const out = captureStdout();
-    try {
-      ssc.start();
-      await clock.advance(3000);
-    } finally {
-      out.restore();
-      await ssc.stop();
-    }
+    const printed = await printedWhileRunning(ssc, clock, 3000);
     const line = "-------------------------------------------";
-    expect(out.text()).toBe([
+    expect(printed).toBe([
       line, "Time: 1000 ms", line, "(b,1)", "(a,2)", "",
       line, "Time: 2000 ms", line, "(b,1)", "(a,2)", "(c,1)", "",
       line, "Time: 3000 ms", line, "(b,0)", "(a,0)", "(c,1)", "", "",

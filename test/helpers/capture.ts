@@ -8,3 +8,19 @@ export function captureStdout(): { text: () => string; restore: () => void } {
   }) as typeof process.stdout.write;
   return { text: () => chunks.join(""), restore: () => { process.stdout.write = original; } };
 }
+
+/**
+ * Starts `ssc`, runs `ms` of batches on its ManualClock, stops it, and returns what print()
+ * wrote meanwhile.
+ */
+export async function printedWhileRunning(ssc: { start(): void; stop(): Promise<void> }, clock: { advance(ms: number): Promise<void> }, ms: number): Promise<string> {
+  const out = captureStdout();
+  try {
+    ssc.start();
+    await clock.advance(ms);
+  } finally {
+    out.restore();
+    await ssc.stop();
+  }
+  return out.text();
+}
