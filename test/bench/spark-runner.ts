@@ -43,6 +43,8 @@ export function buildSpark(log: (line: string) => void): { classpath?: string; e
 /** A running SparkBench JVM. */
 export class SparkEngine {
   private buffer = "";
+  /** Rejects when the JVM exits. */
+  private exited: Promise<never> = new Promise(() => {});
   private waiters: Array<(line: string) => void> = [];
   readonly version: string;
 
@@ -67,8 +69,9 @@ export class SparkEngine {
     child.stderr.pipe(log);
     const version = /spark-core_2\.13-([\d.]+)\.jar/.exec(classpath)?.[1] ?? "?";
     const engine = new SparkEngine(child, version);
-    const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`Spark JVM exited with ${code}; see ${logFile}`))));
-    await Promise.race([engine.next(), exited, timeout(180_000, "Spark did not start within 180 s")]);
+    engine.exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`Spark JVM exited with ${code} (e.g. out of memory on an overloaded probe); see ${logFile}`))));
+    engine.exited.catch(() => {}); // observed by every later call; never an unhandled rejection
+    await Promise.race([engine.next(), engine.exited, timeout(180_000, "Spark did not start within 180 s")]);
     return engine;
   }
 
@@ -81,13 +84,20 @@ export class SparkEngine {
     const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
     const answer = this.next();
     this.child.stdin.write(`probe ${spec.workload} ${spec.feed} ${spec.shape.batchMs} ${spec.shape.slideMs} ${spec.rate} ${spec.seconds} ${sender?.port ?? 0}\n`);
-    const line = await Promise.race([answer, timeout((spec.seconds + 120) * 1000, "Spark probe did not answer")]);
+    let line: string;
+    try {
+      line = await Promise.race([answer, this.exited, timeout((spec.seconds + 120) * 1000, "Spark probe did not answer")]);
+    } catch (e) {
+      await sender?.stop();
+      throw e;
+    }
     const result = JSON.parse(line.slice("RESULT ".length)) as ProbeResult;
     const senderT0 = sender ? await sender.stop() : undefined;
     return { ...result, t0: senderT0 ?? result.t0 };
   }
 
   async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
     this.child.stdin.write("quit\n");
     await Promise.race([new Promise((r) => this.child.on("exit", r)), new Promise((r) => setTimeout(r, 20_000))]);
     if (this.child.exitCode === null) this.child.kill("SIGKILL");
