@@ -174,10 +174,17 @@ export abstract class DStream<T> {
 
   /** Forgets batches older than the remember duration, here and upstream. @internal */
   clearMetadata(time: number): void {
-    const limit = time - (this.rememberDuration ?? 0);
+    // Spark remembers an unpersisted stream's RDDs only as lineage and recomputes an old one on
+    // demand; here a batch holds its data, so an unpersisted stream drops each batch once it is
+    // done (getOrCompute recomputes it from the parents if ever asked again). Without this, every
+    // map/flatMap above a 30 s window kept 30 s of records alive.
+    const limit = this.storageLevel === StorageLevel.NONE && !this.keepsBatchesWhenUnpersisted ? time : time - (this.rememberDuration ?? 0);
     for (const t of this.generatedRDDs.keys()) if (t <= limit) this.generatedRDDs.delete(t);
     for (const d of this.dependencies) d.clearMetadata(time);
   }
+
+  /** Input streams keep their batches for the remember duration: they are the source of lineage. @internal */
+  protected get keepsBatchesWhenUnpersisted(): boolean { return false; }
 
   /**
    * The state this stream must carry across a restart (stateful streams override this); plain

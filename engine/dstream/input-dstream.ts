@@ -18,6 +18,8 @@ export abstract class InputDStream<T> extends DStream<T> {
 
   get dependencies(): DStream<unknown>[] { return []; }
   get slideDuration(): number { return this.ssc.batchDuration; }
+  /** An input's batches are what every other batch is recomputed from, persisted or not. @internal */
+  protected override get keepsBatchesWhenUnpersisted(): boolean { return true; }
 
   /** Called when the context starts. */
   start(): void {}
