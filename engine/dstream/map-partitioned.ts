@@ -27,5 +27,8 @@ DStream.prototype.mapPartitions = function <T, U>(this: DStream<T>, fn: (items: 
   return new MapPartitionedDStream(this, fn, preservePartitioning);
 };
 DStream.prototype.mapPartitionsWithIndex = function <T, U>(this: DStream<T>, fn: (index: number, items: T[]) => Iterable<U>, preservePartitioning = false): DStream<U> {
-  return new MapPartitionedDStream(this, (items: T[], i: number) => fn(i, items), preservePartitioning);
+  const s = new MapPartitionedDStream(this, (items: T[], i: number) => fn(i, items), preservePartitioning);
+  // Fingerprint the user's function, not the adapter, so a changed function is seen on recovery.
+  s.userFunctions.splice(0, 1, fn);
+  return s;
 };

@@ -75,8 +75,6 @@ export const Errors = {
     createError(RangeError, `Invalid value ${describe(value)} for configuration ${key}: ${rule}.`, "STREAM_ERR_BAD_CONF"),
   badArgument: (name: string, value: unknown, rule: string) =>
     createError(TypeError, `${name} ${rule}, got ${describe(value)}.`, "STREAM_ERR_BAD_ARGUMENT"),
-  timedOut: (what: string, timeoutMs: number) =>
-    createError(Error, `Timed out after ${ms(timeoutMs)} while ${what}.`, "STREAM_ERR_TIMEOUT"),
   // ---- receivers and input sources ----
   receiverNotAttached: (cls: string) =>
     createError(Error, `A ReceiverSupervisor has not been attached to the receiver ${cls} yet. Maybe you are starting some computation in the receiver before the Receiver.onStart() has been called. Pass the receiver to ssc.receiverStream(receiver) and call store(...) only from onStart() on.`, "STREAM_ERR_RECEIVER_NOT_ATTACHED"),

@@ -27,9 +27,6 @@ export class JobScheduler {
   /** Batches submitted but not yet completed (the running one first). */
   get pendingTimes(): number[] { return this.queue.map((js) => js.time); }
 
-  /** Info of batches waiting or running, for dashboards. */
-  get pendingBatchInfos(): BatchInfo[] { return this.queue.map((js) => js.info); }
-
   submitJobSet(time: number, jobs: Job[], inputInfo: Map<number, StreamInputInfo>): void {
     // Spark submits no job set (and posts no event) for a batch without jobs.
     if (jobs.length === 0) return;
