@@ -47,6 +47,8 @@ export class DStreamGraph {
   start(zeroTime: number, startTime: number): void {
     this.zeroTime = zeroTime;
     this.startTime = startTime;
+    for (const s of this.streams) s.consumers = 0;
+    for (const s of this.streams) for (const d of s.dependencies) d.consumers++;
     for (const o of this.outputStreams) o.initialize(zeroTime);
     for (const o of this.outputStreams) o.remember(this.rememberDuration);
     for (const o of this.outputStreams) o.validateAtStart();

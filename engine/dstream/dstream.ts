@@ -38,6 +38,8 @@ export abstract class DStream<T> {
   checkpointDuration: number | undefined;
   /** @internal */
   storageLevel: StorageLevel = StorageLevel.NONE;
+  /** How many streams read this one's batches (set when the graph starts). @internal */
+  consumers = 0;
   /** Stateful streams set this: they cannot run without periodic checkpoints. @internal */
   protected mustCheckpoint = false;
 
@@ -122,7 +124,13 @@ export abstract class DStream<T> {
     if (cached) return cached;
     if (!this.isTimeValid(time)) return undefined;
     const rdd = this.compute(time);
-    if (rdd) this.generatedRDDs.set(time, rdd);
+    if (rdd) {
+      // A narrow transformation is pipelined into the one stream that reads it. A batch read by
+      // several streams, or persisted, is computed once and kept, so user functions run once per
+      // record (Spark would recompute an unpersisted batch for each reader).
+      if (rdd.isPipelined && (this.consumers !== 1 || this.storageLevel !== StorageLevel.NONE)) void rdd.partitions;
+      this.generatedRDDs.set(time, rdd);
+    }
     return rdd;
   }
 

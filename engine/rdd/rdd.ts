@@ -21,6 +21,15 @@ export type PartitionSpec = number | Partitioner;
 type Pair<K, V> = readonly [K, V] | [K, V];
 
 /**
+ * How a narrow transformation derives its records from its parent's: `step(sink)` is a function
+ * that takes one parent record and passes the records it yields to `sink`. @internal
+ */
+export interface NarrowLineage<S, T> {
+  parent: RDD<S>;
+  step: (sink: (t: T) => void) => (s: S) => void;
+}
+
+/**
  * One batch of a DStream: a partitioned, immutable collection (Spark's RDD), materialized in
  * memory. Handed to `transform` and `foreachRDD`; offers the RDD operations a course exercise uses.
  * Pairs are `[key, value]` tuples.
@@ -32,15 +41,68 @@ type Pair<K, V> = readonly [K, V] | [K, V];
  * });
  */
 export class RDD<T> {
+  private data: T[][] | undefined;
+  private readonly lineage: NarrowLineage<unknown, T> | undefined;
+
   /**
-   * @param partitions the records of each partition
+   * @param partitions the records of each partition, or (internal) the parent and per-record step
+   *   of a narrow transformation, computed when first read
    * @param partitioner how the (pair) records are laid out, when known
    */
   constructor(
-    readonly partitions: T[][],
+    partitions: T[][] | NarrowLineage<unknown, T>,
     readonly context: RDDContext = DEFAULT_CONTEXT,
     readonly partitioner?: Partitioner,
-  ) {}
+  ) {
+    if (Array.isArray(partitions)) this.data = partitions;
+    else this.lineage = partitions;
+  }
+
+  /**
+   * The records of each partition. A narrow transformation (map, flatMap, filter, mapValues...)
+   * is computed on first read and kept; a shuffle streams it instead (see forEachIn).
+   */
+  get partitions(): T[][] {
+    if (this.data === undefined) this.data = this.materialize();
+    return this.data;
+  }
+
+  /** The number of partitions, without computing a narrow transformation. */
+  get numPartitions(): number {
+    return this.data !== undefined ? this.data.length : (this.lineage as NarrowLineage<unknown, T>).parent.numPartitions;
+  }
+
+  /**
+   * Feeds the records of partition `index` to `sink` in order. A narrow transformation not yet
+   * computed is pipelined record by record through its steps, as Spark's iterators are, so a
+   * chain such as flatMap → mapToPair → reduceByKey allocates no intermediate arrays. Like an
+   * unpersisted Spark RDD, it is recomputed by each such read. @internal
+   */
+  forEachIn(index: number, sink: (t: T) => void): void {
+    const data = this.data;
+    if (data !== undefined) {
+      const part = data[index];
+      for (let i = 0; i < part.length; i++) sink(part[i]);
+      return;
+    }
+    const lineage = this.lineage as NarrowLineage<unknown, T>;
+    lineage.parent.forEachIn(index, lineage.step(sink));
+  }
+
+  /** True until a narrow transformation's records have been computed and kept. @internal */
+  get isPipelined(): boolean {
+    return this.data === undefined;
+  }
+
+  private materialize(): T[][] {
+    const out: T[][] = [];
+    for (let i = 0, n = this.numPartitions; i < n; i++) {
+      const part: T[] = [];
+      this.forEachIn(i, (x) => { part.push(x); });
+      out.push(part);
+    }
+    return out;
+  }
 
   /** An RDD of `items` spread over `numSlices` partitions, as `sc.parallelize`. */
   static parallelize<T>(items: readonly T[], numSlices = 1, context: RDDContext = DEFAULT_CONTEXT): RDD<T> {
@@ -60,26 +122,22 @@ export class RDD<T> {
 
   /** Applies `f` to every element. */
   map<U>(f: (t: T) => U): RDD<U> {
-    return new RDD(this.partitions.map((p) => p.map((x) => f(x))), this.context);
+    return this.narrow<U>((sink) => (x) => sink(f(x)));
   }
 
   /** Applies `f` to every element and flattens the iterables it returns. */
   flatMap<U>(f: (t: T) => Iterable<U>): RDD<U> {
-    return new RDD(this.partitions.map((p) => {
-      const out: U[] = [];
-      for (let i = 0; i < p.length; i++) {
-        const ys = f(p[i]);
-        // Arrays (what split() returns) are copied by index: much faster than the iterator protocol.
-        if (Array.isArray(ys)) for (let j = 0; j < ys.length; j++) out.push(ys[j]);
-        else for (const y of ys) out.push(y);
-      }
-      return out;
-    }), this.context);
+    return this.narrow<U>((sink) => (x) => {
+      const ys = f(x);
+      // Arrays (what split() returns) are read by index: much faster than the iterator protocol.
+      if (Array.isArray(ys)) for (let j = 0; j < ys.length; j++) sink(ys[j]);
+      else for (const y of ys) sink(y);
+    });
   }
 
   /** Keeps the elements for which `pred` is true. */
   filter(pred: (t: T) => boolean): RDD<T> {
-    return new RDD(this.partitions.map((p) => p.filter((x) => pred(x))), this.context, this.partitioner);
+    return this.narrow<T>((sink) => (x) => { if (pred(x)) sink(x); }, this.partitioner);
   }
 
   /** Java-API alias of map for pairs: `rdd.mapToPair((w) => [w, 1])`. */
@@ -137,7 +195,7 @@ export class RDD<T> {
   }
 
   /** Sorts by `key(x)`; the result is range-partitioned so collect() returns sorted order. */
-  sortBy<S>(key: (t: T) => S, ascending = true, numPartitions = this.partitions.length): RDD<T> {
+  sortBy<S>(key: (t: T) => S, ascending = true, numPartitions = this.numPartitions): RDD<T> {
     const sign = ascending ? 1 : -1;
     const all = this.collect().map((x) => [key(x), x] as [S, T]);
     all.sort((a, b) => sign * naturalCompare(a[0], b[0]));
@@ -183,16 +241,12 @@ export class RDD<T> {
 
   /** Pair RDDs: applies `f` to each value, keeping keys and partitioning. */
   mapValues<K, V, U>(this: RDD<Pair<K, V>>, f: (v: V) => U): RDD<[K, U]> {
-    return new RDD(this.partitions.map((p) => p.map(([k, v]) => [k, f(v)] as [K, U])), this.context, this.partitioner);
+    return this.narrow<[K, U]>((sink) => ([k, v]) => sink([k, f(v)]), this.partitioner);
   }
 
   /** Pair RDDs: one pair per element of `f(value)`, keeping keys. */
   flatMapValues<K, V, U>(this: RDD<Pair<K, V>>, f: (v: V) => Iterable<U>): RDD<[K, U]> {
-    return new RDD(this.partitions.map((p) => {
-      const out: [K, U][] = [];
-      for (const [k, v] of p) for (const u of f(v)) out.push([k, u]);
-      return out;
-    }), this.context, this.partitioner);
+    return this.narrow<[K, U]>((sink) => ([k, v]) => { for (const u of f(v)) sink([k, u]); }, this.partitioner);
   }
 
   /** Pair RDDs: the keys. */
@@ -214,7 +268,7 @@ export class RDD<T> {
   }
 
   /** Pair RDDs: sorts by key. */
-  sortByKey<K, V>(this: RDD<Pair<K, V>>, ascending = true, numPartitions = this.partitions.length): RDD<[K, V]> {
+  sortByKey<K, V>(this: RDD<Pair<K, V>>, ascending = true, numPartitions = this.numPartitions): RDD<[K, V]> {
     return (this as RDD<[K, V]>).sortBy(([k]) => k, ascending, numPartitions);
   }
 
@@ -353,7 +407,7 @@ export class RDD<T> {
 
   /** The number of partitions. */
   getNumPartitions(): number {
-    return this.partitions.length;
+    return this.numPartitions;
   }
 
   /** The count of each distinct element, as a Map. */
@@ -395,14 +449,20 @@ export class RDD<T> {
 
   // ---- internals -------------------------------------------------------------------------
 
+  /** A narrow transformation of this RDD: `step` turns a sink of its records into a sink of ours. */
+  private narrow<U>(step: (sink: (u: U) => void) => (t: T) => void, partitioner?: Partitioner): RDD<U> {
+    return new RDD<U>({ parent: this as RDD<unknown>, step: step as (sink: (u: U) => void) => (t: unknown) => void }, this.context, partitioner);
+  }
+
   /** @internal */
   combineByKeyWith<K, V, C>(this: RDD<Pair<K, V>>, agg: Aggregator<V, C>, p: Partitioner, mapSideCombine: boolean): RDD<[K, C]> {
-    checkPairs("A per-key operation (reduceByKey, groupByKey, combineByKey...)", this.partitions);
+    const op = "A per-key operation (reduceByKey, groupByKey, combineByKey...)";
     if (this.partitioner && this.partitioner.equals(p)) {
+      checkPairs(op, this.partitions);
       // Already laid out by key: combine within each partition, no shuffle (as Spark does).
       return new RDD(this.partitions.map((part) => combineValuesByKey(part, agg)), this.context, p);
     }
-    return new RDD(combineByKey(this.partitions, agg, p, mapSideCombine), this.context, p);
+    return new RDD(combineByKey(this as RDD<Pair<K, V>>, agg, p, mapSideCombine, op), this.context, p);
   }
 
   /** @internal The partitioner for an optional numPartitions/Partitioner argument (Spark's defaultPartitioner). */
@@ -417,8 +477,8 @@ export class RDD<T> {
 export function defaultPartitioner(rdds: RDD<unknown>[]): Partitioner {
   const ctx = rdds[0].context;
   const withPartitioner = rdds.filter((r) => r.partitioner && r.partitioner.numPartitions > 0);
-  const maxP = withPartitioner.sort((a, b) => b.partitions.length - a.partitions.length)[0];
-  const n = ctx.parallelismIsSet ? ctx.defaultParallelism : Math.max(...rdds.map((r) => r.partitions.length));
+  const maxP = withPartitioner.sort((a, b) => b.numPartitions - a.numPartitions)[0];
+  const n = ctx.parallelismIsSet ? ctx.defaultParallelism : Math.max(...rdds.map((r) => r.numPartitions));
   if (maxP && n <= (maxP.partitioner as Partitioner).numPartitions) return maxP.partitioner as Partitioner;
   return new HashPartitioner(n);
 }

@@ -1,7 +1,9 @@
-import { AppendOnlyMap, PartitionedAppendOnlyMap } from "./append-only-map";
+import { Errors } from "../errors/messages";
+import { AppendOnlyMap } from "./append-only-map";
 import { CompactBuffer } from "./compact-buffer";
-import { hashCode, nonNegativeMod } from "./java-hash";
-import { HashPartitioner, Partitioner } from "./partitioner";
+import { hashCode } from "./java-hash";
+import { combineMapTask, RecordSource } from "./map-side-combine";
+import { Partitioner } from "./partitioner";
 
 /**
  * Spark's hash shuffle, reproduced down to the order of records in each output partition:
@@ -17,41 +19,33 @@ export interface Aggregator<V, C> {
   mergeCombiners: (a: C, b: C) => C;
 }
 
-/** `combineByKey` over partitions: returns the output partitions of [key, combiner] pairs. */
+/**
+ * `combineByKey` over the partitions of `source` (read with forEachIn, so a pipelined narrow chain
+ * is never materialized): returns the output partitions of [key, combiner] pairs.
+ * @param op names the operation in the error for a record that is not a pair
+ */
 export function combineByKey<K, V, C>(
-  partitions: readonly (readonly [K, V])[][],
+  source: RecordSource<readonly [K, V]> & { numPartitions: number },
   agg: Aggregator<V, C>,
   partitioner: Partitioner,
-  mapSideCombine = true,
+  mapSideCombine: boolean,
+  op: string,
 ): [K, C][][] {
   const n = partitioner.numPartitions;
   // mapOutputs[m][r]: what map task m wrote for reduce partition r, in Spark's write order
-  const mapOutputs: [K, V | C][][][] = partitions.map((records) => {
-    const buckets: [K, V | C][][] = Array.from({ length: n }, () => []);
+  const mapOutputs: [K, V | C][][][] = [];
+  for (let m = 0; m < source.numPartitions; m++) {
     if (mapSideCombine) {
-      const map = new PartitionedAppendOnlyMap<K, C>();
-      // HashPartitioner places a key by its hash code: compute it once for both placing and combining.
-      const byHash = partitioner.constructor === HashPartitioner;
-      for (let i = 0; i < records.length; i++) {
-        const rec = records[i];
-        const k = rec[0];
-        const h = hashCode(k);
-        map.combineInPartition(byHash ? nonNegativeMod(h, n) : partitioner.getPartition(k), k, h, rec[1], agg.createCombiner, agg.mergeValue);
-      }
-      // Spark's ExternalSorter writes an aggregated map sorted by (partition, key.hashCode), its
-      // keyComparator when there is an aggregator; TimSort is stable, so equal hashes keep slot
-      // order. test/spark-golden checks this order against real Spark.
-      const hashed: [number, K, C][][] = Array.from({ length: n }, () => []);
-      map.forEachInPartitions((pid, k, c) => { hashed[pid].push([hashCode(k), k, c]); });
-      hashed.forEach((entries, pid) => {
-        entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-        for (const [, k, c] of entries) buckets[pid].push([k, c]);
-      });
+      mapOutputs.push(combineMapTask(source, m, agg, partitioner, op));
     } else {
-      for (const rec of records) buckets[partitioner.getPartition(rec[0])].push([rec[0], rec[1]]);
+      const buckets: [K, V][][] = Array.from({ length: n }, () => []);
+      source.forEachIn(m, (rec) => {
+        if (!Array.isArray(rec)) throw Errors.notPair(op, rec);
+        buckets[partitioner.getPartition(rec[0])].push([rec[0], rec[1]]);
+      });
+      mapOutputs.push(buckets);
     }
-    return buckets;
-  });
+  }
   const out: [K, C][][] = [];
   for (let r = 0; r < n; r++) {
     const map = new AppendOnlyMap<K, C>(hashCode);
