@@ -16,18 +16,23 @@ import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint-format";
  */
 export class BatchJournal {
   private readonly written = new Set<number>();
+  /** Batch times with a file on disk (undefined until the directory is first listed). */
+  private onDisk: Set<number> | undefined;
+  private dirMade = false;
 
   constructor(readonly dir: string) {}
 
   /** Saves `data` as the batch of `time`, unless it was saved already. */
   write(time: number, data: unknown): void {
     if (this.written.has(time)) return;
-    fs.mkdirSync(this.dir, { recursive: true });
+    if (!this.dirMade) fs.mkdirSync(this.dir, { recursive: true });
+    this.dirMade = true;
     const target = this.file(time);
     const tmp = `${target}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, encodeCheckpoint(data));
     fs.renameSync(tmp, target);
     this.written.add(time);
+    this.onDisk?.add(time);
   }
 
   /** The saved batch of `time`, or undefined when it is missing or damaged (with a warning). */
@@ -46,13 +51,23 @@ export class BatchJournal {
 
   /** Deletes the batches at or before `time`. */
   removeUpTo(time: number): void {
-    if (!fs.existsSync(this.dir)) return;
-    for (const f of fs.readdirSync(this.dir)) {
-      const m = /^batch-(\d+)(?:\.tmp-\d+)?$/.exec(f);
-      if (m && Number(m[1]) <= time) {
-        fs.rmSync(path.join(this.dir, f), { force: true });
-        this.written.delete(Number(m[1]));
+    if (this.onDisk === undefined) {
+      // Listed once: files (and temp files) left by an earlier run are found here, later ones tracked.
+      this.onDisk = new Set();
+      if (!fs.existsSync(this.dir)) return;
+      for (const f of fs.readdirSync(this.dir)) {
+        const m = /^batch-(\d+)(\.tmp-\d+)?$/.exec(f);
+        if (!m) continue;
+        // Writes are synchronous: a temp file here was left by a killed process, never renamed.
+        if (m[2]) fs.rmSync(path.join(this.dir, f), { force: true });
+        else this.onDisk.add(Number(m[1]));
       }
+    }
+    for (const t of this.onDisk) {
+      if (t > time) continue;
+      fs.rmSync(this.file(t), { force: true });
+      this.onDisk.delete(t);
+      this.written.delete(t);
     }
   }
 

@@ -87,7 +87,7 @@ export class CheckpointManager implements RecoveryHooks {
       const batch = this.latestBatch.get(s.id);
       if (state !== undefined || batch) streams.push({ id: s.id, state, batch });
     }
-    writer.writeMetadata(time, this.metadata(time, streams));
+    writer.writeMetadata(time, this.metadata(time, streams), everyState);
     this.wal?.trim(time - ssc.graph.maxInputRememberDuration());
   }
 
@@ -105,6 +105,7 @@ export class CheckpointManager implements RecoveryHooks {
   /** Lets go of files, handlers and idle waiters without writing anything (a simulated crash). */
   release(): void {
     this.removeShutdownHook();
+    this.writer?.close();
     this.wal?.close();
   }
 

@@ -72,6 +72,25 @@ describe("CheckpointWriter and readLatestCheckpoint", () => {
     expect(readLatestCheckpoint(dir)?.data).toEqual({ version: 1, checkpointTime: 15000 });
   });
 
+  it("prunes files an earlier writer (a previous run) left, as well as its own", () => {
+    const dir = tmpDir();
+    const first = new CheckpointWriter(dir);
+    for (let t = 1000; t <= 8000; t += 1000) {
+      if (t % 4000 === 0) first.writeState(3, t, { partitions: [[t]] });
+      first.writeMetadata(t, { t });
+    }
+    first.close();
+    const second = new CheckpointWriter(dir);
+    for (let t = 9000; t <= 16000; t += 1000) {
+      if (t % 4000 === 0) second.writeState(3, t, { partitions: [[t]] });
+      second.writeMetadata(t, { t });
+    }
+    second.close();
+    const names = fs.readdirSync(dir).filter((f) => f.startsWith("checkpoint-")).map((f) => Number(f.slice(11))).sort((a, b) => a - b);
+    expect(names).toEqual([7000, 8000, 9000, 10000, 11000, 12000, 13000, 14000, 15000, 16000]);
+    expect(fs.readdirSync(path.join(dir, "state")).sort()).toEqual(["stream-3-12000", "stream-3-16000", "stream-3-4000", "stream-3-8000"]);
+  });
+
   it("falls back to the previous checkpoint when the newest is torn, and says so", () => {
     const dir = tmpDir();
     const w = new CheckpointWriter(dir);
