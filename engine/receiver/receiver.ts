@@ -72,8 +72,17 @@ export abstract class Receiver<T> {
    * Stores one record and resolves once the rate limiter has let it in: Spark's blocking
    * `store(record)`. A receiving loop that awaits it stops pulling from its source while throttled.
    */
-  async storeAndWait(record: T): Promise<void> {
-    await this.supervisor.pushSingle(record);
+  storeAndWait(record: T): Promise<void> {
+    return this.supervisor.pushSingle(record) ?? Promise.resolve();
+  }
+
+  /**
+   * `store(record)` for a receiving loop on I/O events: undefined when the record is accepted
+   * now, else a promise that resolves when the rate limiter admits it (pause the source till then).
+   * @internal
+   */
+  storeOrThrottle(record: T): Promise<void> | undefined {
+    return this.supervisor.pushSingle(record);
   }
 
   /** Stores `records` as one block, at once; the block is one partition of the next batch. */

@@ -201,6 +201,29 @@ describe("socketTextStream", () => {
     expect(batches).toEqual([{ time: 1000, partitions: [["a", "b", "c"]] }]);
   });
 
+  it("with maxRate, pauses the socket and keeps every line in order, then reports the server's close", async () => {
+    const srv = await server();
+    const { clock, ssc, batches, received, events } = context((s) => s.socketTextStream("127.0.0.1", srv.port), { "spark.streaming.receiver.maxRate": 4 });
+    ssc.start();
+    const conn = await srv.connection(0);
+    const lines = Array.from({ length: 10 }, (_, i) => `line${i}`);
+    await write(conn, lines.join("\n") + "\n");
+    conn.end();
+    // 4 lines per second: the rest wait for the rate limiter, which runs on the ManualClock.
+    await waitUntil(() => received() >= 1, "the first line");
+    await clock.advance(1000);
+    expect(batches[0].partitions.flat().length).toBeLessThanOrEqual(5);
+    for (let t = 0; t < 12; t++) await clock.advance(250);
+    await waitUntil(() => received() === 10, "all 10 lines");
+    await clock.advance(1000);
+    expect(batches.flatMap((b) => b.partitions.flat())).toEqual(lines);
+    await waitUntil(() => events.length >= 2, "the receiver's restart");
+    expect(events.slice(0, 2).map((e) => [e.kind, e.info.lastErrorMessage])).toEqual([
+      ["started", ""],
+      ["stopped", "Restarting receiver with delay 2000ms: Socket data stream had no more data"],
+    ]);
+  });
+
   it("rejects a bad port or host when the stream is created", () => {
     const ssc = new StreamingContext({ appName: "sockets", master: "local[2]", batchDuration: 1000, clock: new ManualClock(0) });
     expect(() => ssc.socketTextStream("localhost", 70000)).toThrow(expect.objectContaining({
