@@ -81,6 +81,11 @@ export class BlockGenerator<T> {
       return undefined;
     }
     this.numRecordsAdded++;
+    // Unlimited (the default): no clock read per record.
+    if (this.waiting.length === 0 && !this.rateLimiter.isLimited) {
+      this.buffer.push(record);
+      return undefined;
+    }
     const now = this.clock.getTimeMillis();
     const at = this.rateLimiter.reserve(now);
     if (this.waiting.length === 0 && at <= now) {

@@ -29,15 +29,20 @@ export class LineSplitter {
     const lines: string[] = [];
     let start = 0;
     if (this.skipLF && text.length > 0) {
-      if (text[0] === "\n") start = 1;
+      if (text.charCodeAt(0) === 10) start = 1;
       this.skipLF = false;
     }
-    for (let i = start; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      lines.push(this.partial + text.slice(start, i));
+    // indexOf scans natively; the next \n and the next \r are each searched for once.
+    let nextLF = text.indexOf("\n", start);
+    let nextCR = text.indexOf("\r", start);
+    for (;;) {
+      if (nextLF !== -1 && nextLF < start) nextLF = text.indexOf("\n", start);
+      if (nextCR !== -1 && nextCR < start) nextCR = text.indexOf("\r", start);
+      let i = nextLF === -1 ? nextCR : nextCR === -1 ? nextLF : Math.min(nextLF, nextCR);
+      if (i === -1) break;
+      lines.push(this.partial === "" ? text.slice(start, i) : this.partial + text.slice(start, i));
       this.partial = "";
-      if (c === 13) {
+      if (i === nextCR) {
         if (i + 1 === text.length) this.skipLF = true;
         else if (text.charCodeAt(i + 1) === 10) i++;
       }
