@@ -41,6 +41,7 @@ export const FULL: BenchConfig = {
   windowMemoryRate: 20_000,
   poolSize: 1 << 18,
   backpressureSeconds: 45,
+  confirmSeconds: 60,
 };
 
 /** A few seconds in all: what CI's smoke test runs (no Spark, tiny windows and sizes). */
@@ -65,6 +66,7 @@ export const SMOKE: BenchConfig = {
   windowMemoryRate: 1000,
   poolSize: 4096,
   backpressureSeconds: 4,
+  confirmSeconds: 0,
 };
 
 const HELP = `npm run bench -- [options]
@@ -75,6 +77,7 @@ const HELP = `npm run bench -- [options]
   --sub-second-feeds=a,b  feeds probed with batch intervals under 1 s (default generator,socket)
   --probe-seconds=N       seconds measured per probe after the warm-up (default ${FULL.probeSeconds})
   --max-probes=N          probes per rate search (default ${FULL.maxProbes})
+  --confirm-seconds=N     re-probe streamlab's best rate (generator, 1 s batches) for N s (default ${FULL.confirmSeconds}; 0 = skip)
   --window-seconds=N      window length (default 30; shorter only to debug the harness)
   --no-spark              skip Apache Spark Streaming
   --spark-feeds=a,b       feeds for Spark (default generator,socket)
@@ -113,6 +116,7 @@ function parseArgs(argv: string[]): RunOptions {
   if (list("batches")) config.batchIntervals = (list("batches") as string[]).map(Number);
   if (get("probe-seconds")) config.probeSeconds = Number(get("probe-seconds"));
   if (get("max-probes")) config.maxProbes = Number(get("max-probes"));
+  if (get("confirm-seconds")) config.confirmSeconds = Number(get("confirm-seconds"));
   if (get("window-seconds")) config.windowMs = Number(get("window-seconds")) * 1000;
   if (list("spark-feeds")) config.sparkFeeds = list("spark-feeds") as Feed[];
   if (argv.includes("--no-spark")) config.spark = false;
@@ -182,8 +186,8 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
   }
 
   const warmupMs = (w: Workload) => (w.windowed ? config.windowMs : config.grepWarmupMs) + config.extraWarmupMs;
-  const specFor = (w: Workload, feed: Feed, batchMs: number, rate: number): ProbeSpec => ({
-    workload: w.name, feed, shape: shapeFor(batchMs), rate, seconds: (warmupMs(w) + config.probeSeconds * 1000) / 1000 + 1,
+  const specFor = (w: Workload, feed: Feed, batchMs: number, rate: number, measuredSeconds = config.probeSeconds): ProbeSpec => ({
+    workload: w.name, feed, shape: shapeFor(batchMs), rate, seconds: (warmupMs(w) + measuredSeconds * 1000) / 1000 + 1,
     pool: poolOf(w.name).records, poolFile: poolOf(w.name).file,
   });
   /** One rate search (and the half-rate probe) per workload for one engine, feed and batch interval. */
@@ -202,6 +206,13 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
         if (row.search.best > 0) {
           row.half = await probe(roundRate(row.search.best / 2));
           log(`    half rate ${fmt(row.half.rate)}/s: latency p50 ${Math.round(row.half.latencyP50)} ms, p99 ${Math.round(row.half.latencyP99)} ms`);
+        }
+        if (row.search.best > 0 && engine === "streamlab" && feed === "generator" && batchMs === 1000 && config.confirmSeconds > 0) {
+          const result = await run(specFor(w, feed, batchMs, row.search.best, config.confirmSeconds));
+          const a = analyze(result, row.search.best, batchMs, warmupMs(w));
+          if (result.aborted) { a.sustainable = false; a.reasons.unshift(result.aborted); }
+          row.confirm = a;
+          log(`    ${config.confirmSeconds} s at ${fmt(a.rate)}/s: ${a.sustainable ? "held" : "NOT held (" + a.reasons.join("; ") + ")"}; ${a.measuredBatches} batches, processing p95 ${a.processingP95} max ${a.processingMax} ms`);
         }
       } catch (e) {
         row.error = (e as Error).message;
@@ -241,7 +252,7 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
         const engine = spark;
         if (engine && config.sparkBatchIntervals.includes(batchMs) && config.sparkFeeds.includes(feed)) {
           // First guesses from short trial runs on this machine; each probe's timing steers the next.
-          await measureRates("spark", (spec) => engine.probe(spec), feed, batchMs, (w) => ({ grep: 2_000_000, wordcount: 250_000, topk: 250_000, sales: 500_000 })[w.name]);
+          await measureRates("spark", (spec) => engine.probe(spec), feed, batchMs, (w) => ({ grep: 4_000_000, wordcount: 500_000, topk: 440_000, sales: 1_000_000 })[w.name]);
         }
       }
     }

@@ -52,6 +52,12 @@ export interface BenchConfig {
   poolSize: number;
   /** Seconds of each backpressure run (off, then on). */
   backpressureSeconds: number;
+  /**
+   * After each streamlab search with the in-process generator at 1 s batches, the best rate is
+   * probed again for this many measured seconds (the issue's "processing stays under the batch
+   * interval for 60 s"); 0 skips it.
+   */
+  confirmSeconds: number;
 }
 
 /** Records per second, flat out, in the same process, on the same batches. */
@@ -73,5 +79,7 @@ export interface RateRow {
   search: SearchResult;
   /** The probe at half the sustainable rate. */
   half?: ProbeAnalysis;
+  /** The best rate probed again for confirmSeconds. */
+  confirm?: ProbeAnalysis;
   error?: string;
 }
