@@ -16,9 +16,9 @@ export interface RecordSource<R> {
  * Spark combines in a PartitionedAppendOnlyMap keyed by (partition, key) and its ExternalSorter
  * writes the map sorted by (partition, key.hashCode), stable, so keys with equal hashes keep slot
  * order. Running that map per record costs a JVM string hash, a tuple hash, a murmur rehash and a
- * probe. The fast path below combines string and number keys in a JavaScript Map instead (same
- * key equality for those types; merges in record order, so every combiner is the same) and hashes
- * each distinct key once. The sort then gives Spark's order whenever no two keys of a reduce
+ * probe. The fast path below combines string, number, boolean, null and undefined keys in a
+ * JavaScript Map instead (same key equality for those; merges in record order, so every combiner
+ * is the same) and hashes each distinct key once. The sort then gives Spark's order whenever no two keys of a reduce
  * partition share a hash code. When some do, or a key of another type shows up, the entries are
  * replayed into Spark's map in first-insertion order: its slot layout depends only on the order
  * in which distinct keys arrive, so the replayed map is the one Spark would have built.
@@ -43,7 +43,8 @@ export function combineMapTask<K, V, C>(
     const k = rec[0];
     if (exact === undefined) {
       const type = typeof k;
-      if (byHash && (type === "string" || type === "number")) {
+      // JavaScript Map equality is keyEquals for these (count() keys every record by null).
+      if (byHash && (type === "string" || type === "number" || type === "boolean" || k === null || k === undefined)) {
         const slot = slots.get(k);
         if (slot === undefined) {
           slots.set(k, keys.length);

@@ -40,7 +40,7 @@ describe("combineMapTask writes Spark's map output", () => {
     ["ints", (r) => Math.floor(r() * 3000) - 1500],
     ["longs and doubles", (r) => (r() < 0.5 ? Math.floor(r() * 1000) * 2 ** 32 + 7 : r() * 100)],
     ["a tuple key arriving mid-task", (r) => (r() < 0.001 ? [1, "x"] : `w${Math.floor(r() * 800)}`)],
-    ["booleans and null", (r) => (r() < 0.3 ? null : r() < 0.5)],
+    ["booleans, null and undefined (null and undefined share hash 0)", (r) => (r() < 0.3 ? null : r() < 0.1 ? undefined : r() < 0.5)],
   ];
   it.each(kinds)("%s", (_name, kind) => {
     const rnd = mulberry32(11);
