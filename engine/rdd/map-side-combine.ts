@@ -19,9 +19,10 @@ export interface RecordSource<R> {
  * probe. The fast path below combines string, number, boolean, null and undefined keys in a
  * JavaScript Map instead (same key equality for those; merges in record order, so every combiner
  * is the same) and hashes each distinct key once. The sort then gives Spark's order whenever no
- * two keys of a reduce partition share a hash code. When some do, or a key of another type shows up, the entries are
- * replayed into Spark's map in first-insertion order: its slot layout depends only on the order
- * in which distinct keys arrive, so the replayed map is the one Spark would have built.
+ * two keys of a reduce partition share a hash code. When some do, or a key of another type shows
+ * up, the entries are replayed into Spark's map in first-insertion order: its slot layout depends
+ * only on the order in which distinct keys arrive, so the replayed map is the one Spark would
+ * have built.
  * test/bench/shuffle-equivalence.test.ts and test/spark-golden check this order.
  */
 export function combineMapTask<K, V, C>(
