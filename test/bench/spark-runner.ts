@@ -17,7 +17,8 @@ const SPARK_BUILD = path.join(__dirname, "results", "spark-build");
 
 /** Java 17 needs these for Spark 3.5 (what spark-submit adds: JavaModuleOptions). */
 const JVM_OPTIONS = [
-  "-XX:+IgnoreUnrecognizedVMOptions", "-Xmx4g",
+  // The same 8 GB the benchmark gives its own Node process (--max-old-space-size=8192).
+  "-XX:+IgnoreUnrecognizedVMOptions", "-Xmx8g",
   ...["java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio", "java.util", "java.util.concurrent",
     "java.util.concurrent.atomic", "sun.nio.ch", "sun.nio.cs", "sun.security.action", "sun.util.calendar"].map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`),
   "-Djdk.reflect.useDirectMethodHandle=false",
@@ -47,6 +48,9 @@ export class SparkEngine {
   private exited: Promise<never> = new Promise(() => {});
   private waiters: Array<(line: string) => void> = [];
   readonly version: string;
+  /** The JVM probes run in: this one, or its replacement after it died. */
+  private current: SparkEngine = this;
+  private startArgs: Parameters<typeof SparkEngine.start> = ["", "", "", ""];
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams, version: string) {
     this.version = version;
@@ -65,13 +69,14 @@ export class SparkEngine {
   /** Starts the JVM with the two pool files; resolves once its SparkContext is up. */
   static async start(classpath: string, wordsFile: string, salesFile: string, logFile: string): Promise<SparkEngine> {
     const child = spawn("java", [...JVM_OPTIONS, "-cp", classpath, "streamlab.bench.SparkBench", wordsFile, salesFile, GREP_PATTERN], { stdio: ["pipe", "pipe", "pipe"] });
-    const log = fs.createWriteStream(logFile);
+    const log = fs.createWriteStream(logFile, { flags: "a" });
     child.stderr.pipe(log);
     const version = /spark-core_2\.13-([\d.]+)\.jar/.exec(classpath)?.[1] ?? "?";
     const engine = new SparkEngine(child, version);
     engine.exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`Spark JVM exited with ${code} (e.g. out of memory on an overloaded probe); see ${logFile}`))));
     engine.exited.catch(() => {}); // observed by every later call; never an unhandled rejection
     await Promise.race([engine.next(), engine.exited, timeout(180_000, "Spark did not start within 180 s")]);
+    engine.startArgs = [classpath, wordsFile, salesFile, logFile];
     return engine;
   }
 
@@ -79,8 +84,24 @@ export class SparkEngine {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Runs one probe in the JVM. */
+  /**
+   * Runs one probe in a JVM. A JVM that dies during the probe (out of memory on an overloaded rate:
+   * Spark without backpressure buffers what it cannot process) makes the probe unsustainable, and
+   * a fresh JVM runs the next one, so one overloaded probe does not end Spark's part of the run.
+   */
   async probe(spec: ProbeSpec): Promise<ProbeResult> {
+    if (this.current.child.exitCode !== null) this.current = await SparkEngine.start(...this.startArgs);
+    const started = Date.now();
+    try {
+      return await this.current.probeOnce(spec);
+    } catch (e) {
+      if (this.current.child.exitCode === null) throw e;
+      const message = (e as Error).message;
+      return { t0: started, started, stopped: Date.now(), batches: [], aborted: message };
+    }
+  }
+
+  private async probeOnce(spec: ProbeSpec): Promise<ProbeResult> {
     const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
     const answer = this.next();
     this.child.stdin.write(`probe ${spec.workload} ${spec.feed} ${spec.shape.batchMs} ${spec.shape.slideMs} ${spec.rate} ${spec.seconds} ${sender?.port ?? 0}\n`);
@@ -97,6 +118,7 @@ export class SparkEngine {
   }
 
   async stop(): Promise<void> {
+    if (this.current !== this) return this.current.stop();
     if (this.child.exitCode !== null) return;
     this.child.stdin.write("quit\n");
     await Promise.race([new Promise((r) => this.child.on("exit", r)), new Promise((r) => setTimeout(r, 20_000))]);
