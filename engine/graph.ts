@@ -47,12 +47,28 @@ export class DStreamGraph {
   start(zeroTime: number, startTime: number): void {
     this.zeroTime = zeroTime;
     this.startTime = startTime;
-    for (const s of this.streams) s.consumers = 0;
-    for (const s of this.streams) for (const d of s.dependencies) d.consumers++;
+    this.countConsumers();
     for (const o of this.outputStreams) o.initialize(zeroTime);
     for (const o of this.outputStreams) o.remember(this.rememberDuration);
     for (const o of this.outputStreams) o.validateAtStart();
     for (const i of this.inputStreams) i.start();
+  }
+
+  /**
+   * Sets each stream's consumers: how many streams that lead to an output read its batches. A
+   * stream nothing reads (e.g. the unused half of parseSales) does not count, so its parent can
+   * still pipeline into the one that is used.
+   */
+  private countConsumers(): void {
+    const reachable = new Set<DStream<unknown>>();
+    const visit = (s: DStream<unknown>): void => {
+      if (reachable.has(s)) return;
+      reachable.add(s);
+      for (const d of s.dependencies) visit(d);
+    };
+    for (const o of this.outputStreams) visit(o as DStream<unknown>);
+    for (const s of this.streams) s.consumers = 0;
+    for (const s of reachable) for (const d of s.dependencies) d.consumers++;
   }
 
   async stop(): Promise<void> {
