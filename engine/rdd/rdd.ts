@@ -30,8 +30,10 @@ export interface NarrowLineage<S, T> {
 }
 
 /**
- * One batch of a DStream: a partitioned, immutable collection (Spark's RDD), materialized in
- * memory. Handed to `transform` and `foreachRDD`; offers the RDD operations a course exercise uses.
+ * One batch of a DStream: a partitioned, immutable collection (Spark's RDD), held in memory.
+ * Narrow transformations (map, flatMap, filter, mapValues...) are computed when first read, or
+ * pipelined record by record into the shuffle that reads them. Handed to `transform` and
+ * `foreachRDD`; offers the RDD operations a course exercise uses.
  * Pairs are `[key, value]` tuples.
  *
  * @example
