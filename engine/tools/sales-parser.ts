@@ -49,6 +49,8 @@ const RULE_TEXT: Record<MalformedSaleRule, string> = {
  */
 export function parseSale(line: string): SaleParseResult {
   const text = typeof line === "string" ? line : String(line);
+  const fast = parseWellFormedSale(text);
+  if (fast !== undefined) return { ok: true, sale: fast };
   if (text.trim() === "") return malformed(text, "empty-line");
   const fields = text.split(",").map((f) => f.trim());
   if (fields.length !== 4) return malformed(text, "field-count");
@@ -58,6 +60,39 @@ export function parseSale(line: string): SaleParseResult {
   if (!/^\d+$/.test(numberText) || !Number.isSafeInteger(number) || number < 1) return malformed(text, "bad-number");
   if (!/^\d+(\.\d+)?$/.test(priceText)) return malformed(text, "bad-price");
   return { ok: true, sale: { storeId, productId, number, totalPrice: Number(priceText) } };
+}
+
+/**
+ * The common case without the general path's trims, array copies and regular expressions: exactly
+ * four fields, none empty or padded, a whole number and a plain decimal. Anything else returns
+ * undefined and goes through the general path, which gives the same result for these lines.
+ */
+function parseWellFormedSale(text: string): Sale | undefined {
+  const c1 = text.indexOf(",");
+  const c2 = c1 < 0 ? -1 : text.indexOf(",", c1 + 1);
+  const c3 = c2 < 0 ? -1 : text.indexOf(",", c2 + 1);
+  if (c3 < 0 || text.indexOf(",", c3 + 1) >= 0) return undefined;
+  if (c1 === 0 || c2 === c1 + 1 || c3 === c2 + 1 || c3 === text.length - 1) return undefined;
+  if (isPadded(text.charCodeAt(0)) || isPadded(text.charCodeAt(c1 - 1)) || isPadded(text.charCodeAt(c1 + 1)) || isPadded(text.charCodeAt(c2 - 1))) return undefined;
+  let number = 0;
+  for (let i = c2 + 1; i < c3; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    number = number * 10 + d;
+  }
+  if (number < 1 || !Number.isSafeInteger(number)) return undefined;
+  let dot = -1;
+  for (let i = c3 + 1; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 46 && dot < 0 && i > c3 + 1 && i < text.length - 1) dot = i;
+    else if (ch < 48 || ch > 57) return undefined;
+  }
+  return { storeId: text.slice(0, c1), productId: text.slice(c1 + 1, c2), number, totalPrice: Number(text.slice(c3 + 1)) };
+}
+
+/** Characters String.prototype.trim would remove at the edge of a field (whitespace). */
+function isPadded(code: number): boolean {
+  return code <= 32 || code === 160 || code === 0xfeff || (code >= 0x1680 && /\s/.test(String.fromCharCode(code)));
 }
 
 function malformed(line: string, rule: MalformedSaleRule): SaleParseResult {
