@@ -58,8 +58,7 @@ export function combineMapTask<K, V, C>(
       }
       exact = replay(keys, combiners, partitioner);
     }
-    const h = hashCode(k);
-    exact.combineInPartition(byHash ? nonNegativeMod(h, n) : partitioner.getPartition(k), k, h, rec[1], createCombiner, mergeValue);
+    addToSparkMap(exact, partitioner, k, rec[1], createCombiner, mergeValue);
   });
   if (exact === undefined) {
     const sorted = sortByPartitionAndHash(keys, n);
@@ -91,14 +90,18 @@ function sortByPartitionAndHash<K>(keys: K[], n: number): number[][] | undefined
 /** Spark's map for the entries combined so far, inserted in the order their keys first arrived. */
 function replay<K, C>(keys: K[], combiners: C[], partitioner: Partitioner): PartitionedAppendOnlyMap<K, C> {
   const map = new PartitionedAppendOnlyMap<K, C>();
-  const n = partitioner.numPartitions;
-  const byHash = partitioner.constructor === HashPartitioner;
-  for (let id = 0; id < keys.length; id++) {
-    const k = keys[id];
-    const h = hashCode(k);
-    map.combineInPartition(byHash ? nonNegativeMod(h, n) : partitioner.getPartition(k), k, h, combiners[id], identity, keepFirst);
-  }
+  // Keys are distinct, so the merge function is never called.
+  for (let id = 0; id < keys.length; id++) addToSparkMap(map, partitioner, keys[id], combiners[id], identity, identity);
   return map;
+}
+
+/** Combines one record into Spark's map, in the partition `partitioner` places its key. */
+function addToSparkMap<K, V, C>(map: PartitionedAppendOnlyMap<K, C>, partitioner: Partitioner, k: K, v: V, create: (v: V) => C, merge: (c: C, v: V) => C): void {
+  const h = hashCode(k);
+  const n = partitioner.numPartitions;
+  // HashPartitioner places a key by its hash code: computed once for both placing and combining.
+  const partition = partitioner.constructor === HashPartitioner ? nonNegativeMod(h, n) : partitioner.getPartition(k);
+  map.combineInPartition(partition, k, h, v, create, merge);
 }
 
 /** Spark's ExternalSorter output: by partition, then key hash code, stable (slot order on ties). */
@@ -113,8 +116,4 @@ function writeSorted<K, C>(map: PartitionedAppendOnlyMap<K, C>, n: number): [K, 
 
 function identity<T>(x: T): T {
   return x;
-}
-
-function keepFirst<T>(a: T): T {
-  return a;
 }

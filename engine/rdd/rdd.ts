@@ -464,7 +464,7 @@ export class RDD<T> {
       // Already laid out by key: combine within each partition, no shuffle (as Spark does).
       return new RDD(this.partitions.map((part) => combineValuesByKey(part, agg)), this.context, p);
     }
-    return new RDD(combineByKey(this as RDD<Pair<K, V>>, agg, p, mapSideCombine, op), this.context, p);
+    return new RDD(combineByKey(this, agg, p, mapSideCombine, op), this.context, p);
   }
 
   /** @internal The partitioner for an optional numPartitions/Partitioner argument (Spark's defaultPartitioner). */

@@ -73,7 +73,7 @@ export abstract class Receiver<T> {
    * `store(record)`. A receiving loop that awaits it stops pulling from its source while throttled.
    */
   storeAndWait(record: T): Promise<void> {
-    return this.supervisor.pushSingle(record) ?? Promise.resolve();
+    return this.storeOrThrottle(record) ?? Promise.resolve();
   }
 
   /**
