@@ -72,6 +72,14 @@ let activeContext: StreamingContext | undefined;
  * The entry point of a streaming program (Spark's StreamingContext): creates input streams, holds
  * the DStream graph, runs a batch every `batchDuration` once started.
  *
+ * Both cores: with `local[N]`, up to N − 1 worker threads (no more than the machine's other cores;
+ * `streamlab.workerThreads` sets the number, 0 turns them off) run the map side of reduceByKey,
+ * count, distinct and combineByKey beside the main thread, when a batch's tasks are large and
+ * costly and the functions of the chain (map, flatMap, filter, mapValues, flatMapValues and the
+ * reduce function) are self-contained: they use only their arguments and built-ins such as
+ * `Math` or `JSON`. Others, e.g. one that reads a notebook variable or logs, run on the main
+ * thread as before; the output is the same either way.
+ *
  * @example
  * import { StreamingContext, Durations } from "streamlab";
  * const ssc = new StreamingContext({ appName: "WordCount", master: "local[2]", batchDuration: Durations.seconds(1) });
@@ -129,7 +137,7 @@ export class StreamingContext {
     const cores = parseMaster(this.master, os.cpus().length || 1);
     const parallelismIsSet = this.conf.contains("spark.default.parallelism");
     this.defaultParallelism = parallelismIsSet ? this.conf.getNumber("spark.default.parallelism", cores) : cores;
-    this.rddContext = { defaultParallelism: this.defaultParallelism, parallelismIsSet };
+    this.rddContext = { defaultParallelism: this.defaultParallelism, parallelismIsSet, workerThreads: workerThreadsFor(this.conf, cores) };
     this.clock = opts.clock ?? new SystemClock();
     this.graph = new DStreamGraph(this.batchDuration);
     this.jobScheduler = new JobScheduler(this);
@@ -503,4 +511,19 @@ async function withTimeout(p: Promise<void>, ms: number, onTimeout: () => void):
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * How many worker threads may run map tasks beside the main thread: `local[N]` runs up to N tasks
+ * at once, as Spark's N task threads do, so N − 1 workers, no more than the machine's other
+ * cores; `streamlab.workerThreads` overrides it (0: every task on the main thread).
+ */
+function workerThreadsFor(conf: SparkConf, cores: number): number {
+  const set = conf.get("streamlab.workerThreads");
+  if (set !== undefined) {
+    const n = Number(set);
+    if (!Number.isInteger(n) || n < 0) throw Errors.badConf("streamlab.workerThreads", set, "expected a whole number of threads, 0 or more");
+    return n;
+  }
+  return Math.max(0, Math.min(cores, os.availableParallelism()) - 1);
 }

@@ -2,6 +2,7 @@ import { Errors } from "../errors/messages";
 import { checkPairs } from "./check-pairs";
 import { CompactBuffer } from "./compact-buffer";
 import { naturalCompare } from "./ordering";
+import { NarrowKind, NarrowRecipe, stepOf } from "./narrow-steps";
 import { HashPartitioner, Partitioner, RangePartitioner } from "./partitioner";
 import { Aggregator, cogroup, combineByKey, combineValuesByKey, partitionBy } from "./shuffle";
 
@@ -11,6 +12,8 @@ export interface RDDContext {
   readonly defaultParallelism: number;
   /** True when `spark.default.parallelism` was set, which also fixes RDD shuffles' partition count. */
   readonly parallelismIsSet: boolean;
+  /** Worker threads that may run map tasks of self-contained functions (`streamlab.workerThreads`); 0 or absent: none. */
+  readonly workerThreads?: number;
 }
 
 const DEFAULT_CONTEXT: RDDContext = { defaultParallelism: 2, parallelismIsSet: false };
@@ -27,6 +30,8 @@ type Pair<K, V> = readonly [K, V] | [K, V];
 export interface NarrowLineage<S, T> {
   parent: RDD<S>;
   step: (sink: (t: T) => void) => (s: S) => void;
+  /** The transformation and its user function, from which a worker thread can rebuild `step`. */
+  recipe?: NarrowRecipe;
 }
 
 /**
@@ -124,22 +129,17 @@ export class RDD<T> {
 
   /** Applies `f` to every element. */
   map<U>(f: (t: T) => U): RDD<U> {
-    return this.narrow<U>((sink) => (x) => sink(f(x)));
+    return this.narrow<U>("map", f);
   }
 
   /** Applies `f` to every element and flattens the iterables it returns. */
   flatMap<U>(f: (t: T) => Iterable<U>): RDD<U> {
-    return this.narrow<U>((sink) => (x) => {
-      const ys = f(x);
-      // Arrays (what split() returns) are read by index: much faster than the iterator protocol.
-      if (Array.isArray(ys)) for (let j = 0; j < ys.length; j++) sink(ys[j]);
-      else for (const y of ys) sink(y);
-    });
+    return this.narrow<U>("flatMap", f);
   }
 
   /** Keeps the elements for which `pred` is true. */
   filter(pred: (t: T) => boolean): RDD<T> {
-    return this.narrow<T>((sink) => (x) => { if (pred(x)) sink(x); }, this.partitioner);
+    return this.narrow<T>("filter", pred, this.partitioner);
   }
 
   /** Java-API alias of map for pairs: `rdd.mapToPair((w) => [w, 1])`. */
@@ -243,12 +243,12 @@ export class RDD<T> {
 
   /** Pair RDDs: applies `f` to each value, keeping keys and partitioning. */
   mapValues<K, V, U>(this: RDD<Pair<K, V>>, f: (v: V) => U): RDD<[K, U]> {
-    return this.narrow<[K, U]>((sink) => ([k, v]) => sink([k, f(v)]), this.partitioner);
+    return this.narrow<[K, U]>("mapValues", f, this.partitioner);
   }
 
   /** Pair RDDs: one pair per element of `f(value)`, keeping keys. */
   flatMapValues<K, V, U>(this: RDD<Pair<K, V>>, f: (v: V) => Iterable<U>): RDD<[K, U]> {
-    return this.narrow<[K, U]>((sink) => ([k, v]) => { for (const u of f(v)) sink([k, u]); }, this.partitioner);
+    return this.narrow<[K, U]>("flatMapValues", f, this.partitioner);
   }
 
   /** Pair RDDs: the keys. */
@@ -451,9 +451,28 @@ export class RDD<T> {
 
   // ---- internals -------------------------------------------------------------------------
 
-  /** A narrow transformation of this RDD: `step` turns a sink of its records into a sink of ours. */
-  private narrow<U>(step: (sink: (u: U) => void) => (t: T) => void, partitioner?: Partitioner): RDD<U> {
-    return new RDD<U>({ parent: this as RDD<unknown>, step: step as (sink: (u: U) => void) => (t: unknown) => void }, this.context, partitioner);
+  /** The narrow transformation `kind` of this RDD with the user function `fn` (see narrow-steps.ts). */
+  private narrow<U>(kind: NarrowKind, fn: NarrowRecipe["fn"], partitioner?: Partitioner): RDD<U> {
+    const recipe = { kind, fn };
+    return new RDD<U>({ parent: this as RDD<unknown>, step: stepOf(recipe) as NarrowLineage<unknown, U>["step"], recipe }, this.context, partitioner);
+  }
+
+  /**
+   * The records this RDD reads without computing them: the nearest computed ancestor and the
+   * narrow transformations from it to this RDD, in order (none when this RDD is computed);
+   * undefined when a step cannot be rebuilt from its function. What a map task on a worker thread
+   * needs. @internal
+   */
+  pipeline(): { base: RDD<unknown>; recipes: NarrowRecipe[] } | undefined {
+    const recipes: NarrowRecipe[] = [];
+    let rdd: RDD<unknown> = this as RDD<unknown>;
+    while (rdd.data === undefined) {
+      const lineage = rdd.lineage as NarrowLineage<unknown, unknown>;
+      if (lineage.recipe === undefined) return undefined;
+      recipes.unshift(lineage.recipe);
+      rdd = lineage.parent;
+    }
+    return { base: rdd, recipes };
   }
 
   /** @internal */

@@ -2,8 +2,9 @@ import { Errors } from "../errors/messages";
 import { AppendOnlyMap } from "./append-only-map";
 import { CompactBuffer } from "./compact-buffer";
 import { hashCode } from "./java-hash";
-import { combineMapTask, RecordSource } from "./map-side-combine";
+import { runMapStage } from "../executor/parallel-map-stage";
 import { Partitioner } from "./partitioner";
+import type { RDD } from "./rdd";
 
 /**
  * Spark's hash shuffle, reproduced down to the order of records in each output partition:
@@ -21,11 +22,12 @@ export interface Aggregator<V, C> {
 
 /**
  * `combineByKey` over the partitions of `source` (read with forEachIn, so a pipelined narrow chain
- * is never materialized): returns the output partitions of [key, combiner] pairs.
+ * is never materialized; with map-side combining, map tasks may run on worker threads, see
+ * engine/executor/parallel-map-stage.ts): returns the output partitions of [key, combiner] pairs.
  * @param op names the operation in the error for a record that is not a pair
  */
 export function combineByKey<K, V, C>(
-  source: RecordSource<readonly [K, V]> & { numPartitions: number },
+  source: RDD<readonly [K, V]>,
   agg: Aggregator<V, C>,
   partitioner: Partitioner,
   mapSideCombine: boolean,
@@ -33,19 +35,7 @@ export function combineByKey<K, V, C>(
 ): [K, C][][] {
   const n = partitioner.numPartitions;
   // mapOutputs[m][r]: what map task m wrote for reduce partition r, in Spark's write order
-  const mapOutputs: [K, V | C][][][] = [];
-  for (let m = 0; m < source.numPartitions; m++) {
-    if (mapSideCombine) {
-      mapOutputs.push(combineMapTask(source, m, agg, partitioner, op));
-    } else {
-      const buckets: [K, V][][] = Array.from({ length: n }, () => []);
-      source.forEachIn(m, (rec) => {
-        if (!Array.isArray(rec)) throw Errors.notPair(op, rec);
-        buckets[partitioner.getPartition(rec[0])].push([rec[0], rec[1]]);
-      });
-      mapOutputs.push(buckets);
-    }
-  }
+  const mapOutputs: [K, V | C][][][] = mapSideCombine ? runMapStage(source, agg, partitioner, op) : bucketByKey(source, partitioner, op);
   const out: [K, C][][] = [];
   for (let r = 0; r < n; r++) {
     const map = new AppendOnlyMap<K, C>(hashCode);
@@ -57,6 +47,20 @@ export function combineByKey<K, V, C>(
     out.push(map.entries());
   }
   return out;
+}
+
+/** The map stage without combining: each map task's records, bucketed by reduce partition. */
+function bucketByKey<K, V>(source: RDD<readonly [K, V]>, partitioner: Partitioner, op: string): [K, V][][][] {
+  const mapOutputs: [K, V][][][] = [];
+  for (let m = 0; m < source.numPartitions; m++) {
+    const buckets: [K, V][][] = Array.from({ length: partitioner.numPartitions }, () => []);
+    source.forEachIn(m, (rec) => {
+      if (!Array.isArray(rec)) throw Errors.notPair(op, rec);
+      buckets[partitioner.getPartition(rec[0])].push([rec[0], rec[1]]);
+    });
+    mapOutputs.push(buckets);
+  }
+  return mapOutputs;
 }
 
 function identity<T>(x: T): T {

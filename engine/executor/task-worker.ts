@@ -1,0 +1,57 @@
+/**
+ * A worker thread that runs map tasks with map-side combining (worker-pool.ts starts it): it
+ * rebuilds the task's narrow chain from the functions' sources, confined to the sandbox, runs
+ * the same combineMapTask as the main thread, and posts the map output on its result port, then
+ * bumps the shared signal the main thread waits on.
+ */
+import { MessagePort, parentPort, workerData } from "worker_threads";
+import { combineMapTask, RecordSource } from "../rdd/map-side-combine";
+import { NarrowKind, NARROW_STEPS, Sink } from "../rdd/narrow-steps";
+import { HashPartitioner } from "../rdd/partitioner";
+import { CLAIM_FREE, CLAIM_WORKER, MapTaskMessage, MapTaskResult } from "./protocol";
+import { NotShippable, sandboxed } from "./sandbox";
+
+const { results, signal } = workerData as { results: MessagePort; signal: Int32Array };
+
+parentPort?.on("message", (task: MapTaskMessage) => {
+  let result: MapTaskResult;
+  if (Atomics.compareExchange(task.claims, task.task, CLAIM_FREE, CLAIM_WORKER) !== CLAIM_FREE) {
+    result = { dispatch: task.dispatch, task: task.task, skipped: true };
+  } else {
+    result = run(task);
+  }
+  try {
+    results.postMessage(result);
+  } catch (e) {
+    // An output that cannot be cloned (a function or symbol in a combiner): the main thread runs it.
+    results.postMessage({ dispatch: task.dispatch, task: task.task, failed: String(e) });
+  }
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});
+
+function run(task: MapTaskMessage): MapTaskResult {
+  try {
+    const steps = task.recipes.map((r) => NARROW_STEPS[r.kind as NarrowKind](sandboxed(r.src)));
+    const createCombiner = sandboxed(task.createCombiner);
+    const mergeValue = sandboxed(task.mergeValue);
+    const source: RecordSource<readonly [unknown, unknown]> = {
+      forEachIn(_index: number, sink: Sink<readonly [unknown, unknown]>) {
+        let s = sink as Sink<unknown>;
+        for (let i = steps.length - 1; i >= 0; i--) s = steps[i](s);
+        const records = task.records;
+        for (let i = 0; i < records.length; i++) s(records[i]);
+      },
+    };
+    const agg = { createCombiner, mergeValue, mergeCombiners: mergeValue };
+    const output = combineMapTask(source, task.task, agg, new HashPartitioner(task.numPartitions), task.op);
+    return { dispatch: task.dispatch, task: task.task, output };
+  } catch (e) {
+    return {
+      dispatch: task.dispatch,
+      task: task.task,
+      failed: e instanceof Error ? e.message : String(e),
+      notShippable: e instanceof NotShippable ? e.src : undefined,
+    };
+  }
+}

@@ -1,0 +1,165 @@
+import { mapTaskCounts, workerTuning } from "../../engine/executor/parallel-map-stage";
+import { shippableSource } from "../../engine/executor/shippable";
+import { TaskWorkerPool } from "../../engine/executor/worker-pool";
+import { RDD, RDDContext } from "../../engine/rdd/rdd";
+import { StreamingContext } from "../../engine/streaming-context";
+import { ManualClock } from "../../engine/time/clock";
+import { mulberry32 } from "../../engine/tools/prng";
+
+/*
+ * Map tasks of self-contained functions run on real worker threads (issue 6: use both cores).
+ * Every test compares with the same job on the main thread alone: outputs must be identical,
+ * pair order included, and errors the same. The thresholds that keep small tasks on the main
+ * thread are lowered so that these small jobs go to a worker.
+ */
+const onMain: RDDContext = { defaultParallelism: 2, parallelismIsSet: false, workerThreads: 0 };
+const withWorker: RDDContext = { defaultParallelism: 2, parallelismIsSet: false, workerThreads: 1 };
+const saved = { ...workerTuning };
+
+beforeAll(async () => {
+  workerTuning.minTaskRecords = 1;
+  workerTuning.minNanosPerRecord = 0;
+  // Started workers, so that the main thread does not take every posted task while they boot.
+  await TaskWorkerPool.get(1)?.ready();
+});
+afterAll(async () => {
+  Object.assign(workerTuning, saved);
+  await TaskWorkerPool.shutdown();
+});
+
+/** Lines of words, some of whose Java hash codes collide ("Aa" and "BB" hash alike). */
+function lines(count: number, seed: number): string[][] {
+  const rnd = mulberry32(seed);
+  const words = ["AaAa", "AaBB", "BBAa", "BBBB", ...Array.from({ length: 300 }, (_, i) => `w${i}`)];
+  const parts: string[][] = [];
+  for (let p = 0; p < 6; p++) {
+    const part: string[] = [];
+    for (let i = 0; i < count; i++) part.push(Array.from({ length: 8 }, () => words[Math.floor(rnd() * words.length)]).join(" "));
+    parts.push(part);
+  }
+  return parts;
+}
+
+const split = (l: string) => l.split(" ");
+const one = (w: string): [string, number] => [w, 1];
+const add = (a: number, b: number) => a + b;
+
+/** Runs `job` on the main thread alone, then with a worker; returns both outputs and the tasks workers ran. */
+function both<T>(job: (ctx: RDDContext) => RDD<T>): { alone: T[][]; shared: T[][]; ranOnWorker: number } {
+  const alone = job(onMain).partitions;
+  const before = mapTaskCounts.ranOnWorker;
+  const shared = job(withWorker).partitions;
+  return { alone, shared, ranOnWorker: mapTaskCounts.ranOnWorker - before };
+}
+
+describe("map tasks on worker threads", () => {
+  const parts = lines(5000, 7);
+
+  it("word count: the same pairs in the same order, with tasks run by the worker", () => {
+    let ranOnWorker = 0;
+    for (let run = 0; run < 3; run++) {
+      const result = both((ctx) => new RDD(parts, ctx).flatMap(split).mapToPair(one).reduceByKey(add));
+      expect(result.shared).toEqual(result.alone);
+      ranOnWorker += result.ranOnWorker;
+    }
+    expect(ranOnWorker).toBeGreaterThan(0);
+  });
+
+  it("a chain of every narrow kind, number keys and three reduce partitions", () => {
+    const { alone, shared, ranOnWorker } = both((ctx) =>
+      new RDD(parts, ctx)
+        .filter((l) => !l.startsWith("BB"))
+        .flatMap((l) => l.split(" "))
+        .map((w): [number, string] => [w.length * 1000 + w.charCodeAt(w.length - 1), w])
+        .mapValues((w) => w.toUpperCase())
+        .flatMapValues((w) => [w, w.toLowerCase()])
+        .combineByKey((v: string) => [v], (c: string[], v: string) => (c.push(v), c), (a: string[], b: string[]) => a.concat(b), 3));
+    expect(shared).toEqual(alone);
+    expect(ranOnWorker).toBeGreaterThan(0);
+  });
+
+  it("distinct() (the engine's own functions) agrees", () => {
+    const count = both((ctx) => new RDD(parts, ctx).flatMap(split).distinct());
+    expect(count.shared).toEqual(count.alone);
+    expect(count.ranOnWorker).toBeGreaterThan(0);
+  });
+
+  it("a function that reads a captured variable runs on the main thread, with its value, and is not posted again", () => {
+    const weight = 3;
+    const weighted = (w: string): [string, number] => [w, weight];
+    const job = (ctx: RDDContext) => new RDD(parts, ctx).flatMap(split).mapToPair(weighted).reduceByKey(add);
+    const first = both(job);
+    expect(first.shared).toEqual(first.alone);
+    expect(first.ranOnWorker).toBe(0);
+    expect(first.shared[0][0][1] % 3).toBe(0);
+    expect(shippableSource(weighted)).toBeUndefined();
+    const posted = mapTaskCounts.posted;
+    expect(job(withWorker).partitions).toEqual(first.alone);
+    expect(mapTaskCounts.posted).toBe(posted);
+  });
+
+  it("console and other globals outside the sandbox keep a function on the main thread", () => {
+    const logged: string[] = [];
+    const spy = jest.spyOn(console, "log").mockImplementation((m: string) => { logged.push(m); });
+    try {
+      const noisy = (l: string) => { if (l.startsWith("AaAa AaAa")) console.log(`saw ${l}`); return l.split(" "); };
+      const { alone, shared } = both((ctx) => new RDD(parts, ctx).flatMap(noisy).mapToPair(one).reduceByKey(add));
+      expect(shared).toEqual(alone);
+      const expected = parts.flat().filter((l) => l.startsWith("AaAa AaAa")).map((l) => `saw ${l}`);
+      expect(logged).toEqual([...expected, ...expected]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  // Only the last partition, which a worker takes, holds the bad word.
+  const withBadWord = [...parts.slice(0, -1), [...parts[parts.length - 1], "w1 ZZZZ w2"]];
+
+  it("a user function that throws fails the job with its own error, as on the main thread", () => {
+    const picky = (w: string): [string, number] => { if (w === "ZZZZ") throw new RangeError("no ZZZZ"); return [w, 1]; };
+    const job = (ctx: RDDContext) => new RDD(withBadWord, ctx).flatMap(split).mapToPair(picky).reduceByKey(add).partitions;
+    expect(() => job(onMain)).toThrow(new RangeError("no ZZZZ"));
+    const posted = mapTaskCounts.posted;
+    expect(() => job(withWorker)).toThrow(new RangeError("no ZZZZ"));
+    expect(mapTaskCounts.posted).toBeGreaterThan(posted);
+  });
+
+  it("a record that is not a pair gets the same error code", () => {
+    const job = (ctx: RDDContext) => new RDD(withBadWord, ctx).flatMap(split).map((w) => (w === "ZZZZ" ? w : [w, 1]) as unknown as [string, number]).reduceByKey(add).partitions;
+    let alone: unknown;
+    let shared: unknown;
+    try { job(onMain); } catch (e) { alone = e; }
+    try { job(withWorker); } catch (e) { shared = e; }
+    expect(alone).toBeInstanceOf(Error);
+    expect(shared).toEqual(alone);
+    expect((shared as { code: string }).code).toBe((alone as { code: string }).code);
+  });
+
+  it("ships only functions a worker can rebuild from their source", () => {
+    expect(shippableSource((l: string) => l.split(" "))).toBe(`(l) => l.split(" ")`);
+    expect(shippableSource(function named(a: number, b: number) { return a + b; })).toMatch(/^function named/);
+    expect(shippableSource(Math.max)).toBeUndefined();
+    expect(shippableSource(add.bind(null))).toBeUndefined();
+    expect(shippableSource({ m(x: number) { return x; } }.m)).toBeUndefined();
+    expect(shippableSource(class {})).toBeUndefined();
+    expect(shippableSource(function (this: unknown) { return this; })).toBeUndefined();
+  });
+});
+
+describe("streamlab.workerThreads", () => {
+  const make = (master: string, conf: Record<string, string> = {}) => new StreamingContext({ master, appName: "t", batchDuration: 1000, clock: new ManualClock(), conf });
+
+  it("defaults to local[N] − 1 workers, at most the other cores, and can be set", () => {
+    const cores = require("os").availableParallelism() as number;
+    expect(make("local[1]").rddContext.workerThreads).toBe(0);
+    expect(make("local[2]").rddContext.workerThreads).toBe(Math.min(2, cores) - 1);
+    expect(make("local[2]", { "streamlab.workerThreads": "0" }).rddContext.workerThreads).toBe(0);
+    expect(make("local[2]", { "streamlab.workerThreads": "3" }).rddContext.workerThreads).toBe(3);
+  });
+
+  it("rejects a value that is not a whole number, naming it", () => {
+    expect(() => make("local[2]", { "streamlab.workerThreads": "two" })).toThrow(
+      expect.objectContaining({ code: "STREAM_ERR_BAD_CONF", message: `Invalid value "two" for configuration streamlab.workerThreads: expected a whole number of threads, 0 or more.` }),
+    );
+  });
+});
