@@ -12,7 +12,8 @@ export interface BenchResults {
   load: Array<{ section: string; at: string; loadavg: number[] }>;
   config: BenchConfig;
   capacity: CapacityRow[];
-  emptyBatch: Array<{ workload: WorkloadName; batchMs: number; ms: number }>;
+  /** `msOnTmpfs`: the same with the checkpoint directory in /dev/shm (memory), where there is one. */
+  emptyBatch: Array<{ workload: WorkloadName; batchMs: number; ms: number; msOnTmpfs?: number }>;
   rates: RateRow[];
   state: StateFigures[];
   windowMemory: WindowMemoryPoint[];

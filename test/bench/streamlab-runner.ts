@@ -96,15 +96,15 @@ export async function measureCapacity(workload: WorkloadName, pool: readonly str
 }
 
 /** Milliseconds per batch of a graph whose input batches are empty (the engine's fixed cost per batch). */
-export async function measureEmptyBatch(workload: WorkloadName, shape: WindowShape, batches: number): Promise<number> {
-  const { ms } = await timeBatches(workload, [], shape, 0, Math.min(batches, 50), batches);
+export async function measureEmptyBatch(workload: WorkloadName, shape: WindowShape, batches: number, checkpointParent = os.tmpdir()): Promise<number> {
+  const { ms } = await timeBatches(workload, [], shape, 0, Math.min(batches, 50), batches, checkpointParent);
   return ms / batches;
 }
 
-async function timeBatches(workload: WorkloadName, pool: readonly string[], shape: WindowShape, perBatch: number, warmupBatches: number, measuredBatches: number): Promise<{ ms: number }> {
+async function timeBatches(workload: WorkloadName, pool: readonly string[], shape: WindowShape, perBatch: number, warmupBatches: number, measuredBatches: number, checkpointParent = os.tmpdir()): Promise<{ ms: number }> {
   const clock = new ManualClock();
   const ssc = new StreamingContext({ appName: `bench-${workload}`, master: "local[2]", batchDuration: shape.batchMs, clock });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-"));
+  const dir = fs.mkdtempSync(path.join(checkpointParent, "streamlab-bench-"));
   if (isWindowed(workload)) ssc.checkpoint(dir); // incremental windows need it, as in Spark
   let outputs = 0;
   buildStreamlab(workload, new PoolInputDStream(ssc, pool, perBatch), shape, () => { outputs++; });
