@@ -5,9 +5,10 @@
  * bumps the shared signal the main thread waits on.
  */
 import { MessagePort, parentPort, workerData } from "worker_threads";
-import { combineMapTask, RecordSource } from "../rdd/map-side-combine";
-import { NarrowKind, NARROW_STEPS, Sink } from "../rdd/narrow-steps";
+import { combineMapTask } from "../rdd/map-side-combine";
+import type { NarrowKind } from "../rdd/narrow-steps";
 import { HashPartitioner } from "../rdd/partitioner";
+import { RDD } from "../rdd/rdd";
 import { CLAIM_FREE, CLAIM_WORKER, MapTaskMessage, MapTaskResult } from "./protocol";
 import { NotShippable, sandboxed } from "./sandbox";
 
@@ -32,19 +33,12 @@ parentPort?.on("message", (task: MapTaskMessage) => {
 
 function run(task: MapTaskMessage): MapTaskResult {
   try {
-    const steps = task.recipes.map((r) => NARROW_STEPS[r.kind as NarrowKind](sandboxed(r.src)));
-    const createCombiner = sandboxed(task.createCombiner);
+    const recipes = task.recipes.map((r) => ({ kind: r.kind as NarrowKind, fn: sandboxed(r.src) }));
     const mergeValue = sandboxed(task.mergeValue);
-    const source: RecordSource<readonly [unknown, unknown]> = {
-      forEachIn(_index: number, sink: Sink<readonly [unknown, unknown]>) {
-        let s = sink as Sink<unknown>;
-        for (let i = steps.length - 1; i >= 0; i--) s = steps[i](s);
-        const records = task.records;
-        for (let i = 0; i < records.length; i++) s(records[i]);
-      },
-    };
-    const agg = { createCombiner, mergeValue, mergeCombiners: mergeValue };
-    const output = combineMapTask(source, task.task, agg, new HashPartitioner(task.numPartitions), task.op);
+    const agg = { createCombiner: sandboxed(task.createCombiner), mergeValue, mergeCombiners: mergeValue };
+    // The task's one partition is partition 0 of the rebuilt RDD.
+    const source = RDD.fromRecipes(task.records, recipes) as RDD<readonly [unknown, unknown]>;
+    const output = combineMapTask(source, 0, agg, new HashPartitioner(task.numPartitions), task.op);
     return { dispatch: task.dispatch, task: task.task, output };
   } catch (e) {
     return {

@@ -1,8 +1,7 @@
 /**
  * The per-record steps of the narrow transformations, by name, so that a chain of them can be
- * rebuilt from its functions alone: in this thread by RDD, or on a worker thread by a map task
- * (engine/executor). A step takes the sink of the transformation's records and returns the sink
- * of its parent's records.
+ * rebuilt from its functions alone, in this thread or on a worker thread (RDD.fromRecipes). A
+ * step takes the sink of the transformation's records and returns the sink of its parent's.
  */
 
 /** The narrow transformations a map task can rebuild from their user function. */
@@ -14,12 +13,12 @@ export interface NarrowRecipe {
   fn: (...args: never[]) => unknown;
 }
 
-export type Sink<T> = (t: T) => void;
-export type Step = (sink: Sink<unknown>) => Sink<unknown>;
+type Sink<T> = (t: T) => void;
+type Step = (sink: Sink<unknown>) => Sink<unknown>;
 
 type Fn = (...args: unknown[]) => unknown;
 
-export const NARROW_STEPS: Record<NarrowKind, (f: Fn) => Step> = {
+const NARROW_STEPS: Record<NarrowKind, (f: Fn) => Step> = {
   map: (f) => (sink) => (x) => sink(f(x)),
   flatMap: (f) => (sink) => (x) => {
     const ys = f(x) as Iterable<unknown>;

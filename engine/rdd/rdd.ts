@@ -458,6 +458,16 @@ export class RDD<T> {
   }
 
   /**
+   * One partition, `records`, under the narrow chain `recipes` (as `pipeline()` gives it): what a
+   * worker thread runs a map task on. @internal
+   */
+  static fromRecipes(records: unknown[], recipes: readonly NarrowRecipe[]): RDD<unknown> {
+    let rdd = new RDD<unknown>([records]);
+    for (const r of recipes) rdd = rdd.narrow(r.kind, r.fn);
+    return rdd;
+  }
+
+  /**
    * The records this RDD reads without computing them: the nearest computed ancestor and the
    * narrow transformations from it to this RDD, in order (none when this RDD is computed);
    * undefined when a step cannot be rebuilt from its function. What a map task on a worker thread
