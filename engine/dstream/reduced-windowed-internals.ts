@@ -35,8 +35,8 @@ export function mergeWindowValues<V>(groups: CompactBuffer<V>[], numOld: number,
 
 /**
  * What a ReducedWindowedDStream records after each batch T besides its own batch at checkpoint
- * time C <= T: where the reduced parent batches in (C − window, T] were saved (one write-once file
- * per batch, see BatchJournal) and their range on the parent's grid, so the record stays small
+ * time C <= T: where the reduced parent batches in (C − window, T] were saved (each batch once, in
+ * the append-only segments of a BatchJournal) and their range on the parent's grid, so the record stays small
  * however long the window. Plain data for v8.serialize. @internal
  */
 export interface ReducedWindowCheckpoint {

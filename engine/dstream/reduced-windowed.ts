@@ -74,9 +74,9 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
 
   /**
    * Saves what windows computed after a restart add and subtract: the reduced parent batches in
-   * (C − window, T], where C <= T is this stream's last checkpoint time. Each reduced batch goes to
-   * its own write-once file in `<checkpointDir>/window-<id>/`, so a batch costs one file, however
-   * long the window; the metadata only records the range. Spark recomputes these batches from the
+   * (C − window, T], where C <= T is this stream's last checkpoint time. Each reduced batch is
+   * appended once to the journal in `<checkpointDir>/window-<id>/`, so a batch costs one append,
+   * however long the window; the metadata only records the range. Spark recomputes these batches from the
    * source instead, which a source that cannot replay (a socket without WAL) no longer has. @internal
    */
   override checkpointState(time: number): ReducedWindowCheckpoint | undefined {

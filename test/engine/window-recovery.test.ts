@@ -57,11 +57,12 @@ describe("reduceByKeyAndWindow across a restart", () => {
     expect(saved.batch).toEqual([[], [["a", 34]]]);
     const state = saved.state as { journal: string; from: number; to: number; step: number };
     expect([state.from, state.to, state.step]).toEqual([7000, 10_000, 1000]);
-    // one write-once file per reduced batch, whatever the window's length
+    // each reduced batch saved once, whatever the window's length, appended to a segment file
     const journal = new BatchJournal(state.journal);
     expect([7000, 8000, 9000, 10_000].map((t) => journal.read(t))).toEqual([7, 8, 9, 10].map((n) => [[], [["a", n]]]));
-    // older files stay one checkpoint interval (10 s) longer, for a fallback to the previous metadata
-    expect(fs.readdirSync(state.journal).map((f) => Number(f.slice(6))).sort((a, b) => a - b)).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]);
+    // older batches stay one checkpoint interval (10 s) longer, for a fallback to the previous metadata
+    expect(journal.times()).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]);
+    expect(fs.readdirSync(state.journal)).toEqual(["segment-0000000000"]);
   });
 
   it("with them restored, windows after the restart subtract exactly the batches that leave", async () => {
