@@ -1,3 +1,6 @@
+import * as path from "path";
+import { ENGINE_FUNCTION } from "./shippable";
+
 /**
  * Compiles a shipped function's source on a worker thread so that it can only see its arguments,
  * its own locals and pure built-ins. Any other free name (a notebook variable, `console`,
@@ -39,9 +42,16 @@ function scopeFor(src: string): object {
 
 const compiled = new Map<string, (...args: unknown[]) => unknown>();
 
-/** The function whose source is `src`, confined to the sandbox; compiled once per source. */
+/**
+ * The function whose source is `src`, confined to the sandbox; compiled once per source. An
+ * `engine:<module>#<export>` name (shippable.ts, shipByName) is loaded from the engine instead.
+ */
 export function sandboxed(src: string): (...args: unknown[]) => unknown {
   let fn = compiled.get(src);
+  if (fn === undefined && ENGINE_FUNCTION.test(src)) {
+    fn = engineFunction(src);
+    compiled.set(src, fn);
+  }
   if (fn === undefined) {
     // `with` is what confines the names; it exists only in sloppy-mode code, hence new Function.
     fn = new Function("scope", `with (scope) { return (${src}\n); }`)(scopeFor(src)) as (...args: unknown[]) => unknown;
@@ -49,4 +59,13 @@ export function sandboxed(src: string): (...args: unknown[]) => unknown {
     compiled.set(src, fn);
   }
   return fn;
+}
+
+/** The engine function named `engine:<module>#<export>`, from this thread's copy of the engine. */
+function engineFunction(ref: string): (...args: unknown[]) => unknown {
+  const [, module, exportName] = ENGINE_FUNCTION.exec(ref) as RegExpExecArray;
+  // The pattern admits only lower-case path segments under engine/: nothing outside it loads.
+  const fn = (require(path.join(__dirname, "..", module)) as Record<string, unknown>)[exportName];
+  if (typeof fn !== "function") throw new NotShippable(`${module}#${exportName} (not an engine function)`, ref);
+  return fn as (...args: unknown[]) => unknown;
 }

@@ -8,7 +8,25 @@
 
 const sources = new WeakMap<object, string | null>();
 
-/** The source text of `fn` if a worker may try it, else undefined. Checked once per function. */
+/** How a shipped engine function is named in place of source: `engine:<module>#<export>`. */
+export const ENGINE_FUNCTION = /^engine:([a-z][a-z0-9-]*(?:\/[a-z][a-z0-9-]*)*)#([A-Za-z_$][\w$]*)$/;
+
+/**
+ * Lets a worker thread run the engine function `fn` by loading its module, for a pure function
+ * that calls helpers of its own module (a parser) and so cannot be rebuilt from its source alone.
+ * @param module its module under engine/, e.g. "tools/sales-parser"
+ * @param exportName the name it is exported under
+ */
+export function shipByName(fn: (...args: never[]) => unknown, module: string, exportName: string): void {
+  const ref = `engine:${module}#${exportName}`;
+  if (!ENGINE_FUNCTION.test(ref)) throw new Error(`shipByName: ${ref} is not an engine module and export name`);
+  sources.set(fn, ref);
+}
+
+/**
+ * The source text of `fn` if a worker may try it (or, for an engine function registered with
+ * shipByName, its `engine:` name), else undefined. Checked once per function.
+ */
 export function shippableSource(fn: unknown): string | undefined {
   if (typeof fn !== "function") return undefined;
   let src = sources.get(fn);

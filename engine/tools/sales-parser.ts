@@ -2,6 +2,7 @@ import { DStream } from "../dstream/dstream";
 import "../dstream/filtered";
 import "../dstream/mapped";
 import { Errors } from "../errors/messages";
+import { shipByName } from "../executor/shippable";
 
 /** One sale: a line `storeid,productid,number,totalprice` of the lecture's exercise. */
 export interface Sale {
@@ -94,6 +95,9 @@ function parseWellFormedSale(text: string): Sale | undefined {
 function isPadded(code: number): boolean {
   return code <= 32 || code === 160 || code === 0xfeff || (code >= 0x1680 && /\s/.test(String.fromCharCode(code)));
 }
+
+// Pure, but it calls this module's helpers: a worker thread loads it rather than its source.
+shipByName(parseSale, "tools/sales-parser", "parseSale");
 
 function malformed(line: string, rule: MalformedSaleRule): SaleParseResult {
   const err = Errors.malformedSale(line, RULE_TEXT[rule]);

@@ -1,10 +1,11 @@
 import { mapTaskCounts, workerTuning } from "../../engine/executor/parallel-map-stage";
-import { shippableSource } from "../../engine/executor/shippable";
+import { ENGINE_FUNCTION, shipByName, shippableSource } from "../../engine/executor/shippable";
 import { TaskWorkerPool } from "../../engine/executor/worker-pool";
 import { RDD, RDDContext } from "../../engine/rdd/rdd";
 import { StreamingContext } from "../../engine/streaming-context";
 import { ManualClock } from "../../engine/time/clock";
 import { mulberry32 } from "../../engine/tools/prng";
+import { MalformedRecord, parseSale, Sale } from "../../engine/tools/sales-parser";
 
 /*
  * Map tasks of self-contained functions run on real worker threads (issue 6: use both cores).
@@ -19,6 +20,7 @@ const saved = { ...workerTuning };
 beforeAll(async () => {
   workerTuning.minTaskRecords = 1;
   workerTuning.minNanosPerRecord = 0;
+  workerTuning.minCostOverCopy = 0;
   // Started workers, so that the main thread does not take every posted task while they boot.
   await TaskWorkerPool.get(1)?.ready();
 });
@@ -143,6 +145,29 @@ describe("map tasks on worker threads", () => {
     expect(shippableSource({ m(x: number) { return x; } }.m)).toBeUndefined();
     expect(shippableSource(class {})).toBeUndefined();
     expect(shippableSource(function (this: unknown) { return this; })).toBeUndefined();
+  });
+
+  it("the sales parser, which calls its module's helpers, goes to a worker by name: the same sales and malformed records", () => {
+    expect(shippableSource(parseSale)).toBe("engine:tools/sales-parser#parseSale");
+    const rnd = mulberry32(11);
+    const salesParts = Array.from({ length: 4 }, () => Array.from({ length: 3000 }, (_, i) =>
+      i % 97 === 0 ? `s1,p${i % 5},two,1.5` : i % 89 === 0 ? " " : `s${i % 3},p${Math.floor(rnd() * 20)},${1 + (i % 4)},${(rnd() * 100).toFixed(2)}`));
+    const units = both((ctx) => new RDD(salesParts, ctx).map(parseSale).filter((r) => r.ok)
+      .map((r) => (r as { ok: true; sale: Sale }).sale).mapToPair((s) => [s.productId, s.number] as [string, number]).reduceByKey(add));
+    expect(units.shared).toEqual(units.alone);
+    expect(units.ranOnWorker).toBeGreaterThan(0);
+    const rules = both((ctx) => new RDD(salesParts, ctx).map(parseSale).filter((r) => !r.ok)
+      .map((r) => (r as { ok: false; error: MalformedRecord }).error).mapToPair((e) => [e.message, 1] as [string, number]).reduceByKey(add));
+    expect(rules.shared).toEqual(rules.alone);
+    const counts = new Map(rules.alone.flat());
+    expect([...counts].filter(([m]) => m.startsWith("Malformed sale \" \": the line is empty.")).map(([, n]) => n)).toEqual([4 * 33]);
+    expect([...counts].filter(([m]) => m.includes("number must be a whole number")).reduce((sum, [, n]) => sum + n, 0)).toBe(4 * 31);
+  });
+
+  it("names only engine modules: shipByName rejects anything else, and a worker will not load a path", () => {
+    expect(() => shipByName(add, "../outside", "add")).toThrow("shipByName: engine:../outside#add is not an engine module and export name");
+    expect(ENGINE_FUNCTION.test("engine:tools/sales-parser#parseSale")).toBe(true);
+    expect(["engine:/etc/passwd#x", "engine:tools/../../x#y", "engine:Tools#x"].some((r) => ENGINE_FUNCTION.test(r))).toBe(false);
   });
 });
 
