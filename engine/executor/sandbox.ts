@@ -64,8 +64,14 @@ export function sandboxed(src: string): (...args: unknown[]) => unknown {
 /** The engine function named `engine:<module>#<export>`, from this thread's copy of the engine. */
 function engineFunction(ref: string): (...args: unknown[]) => unknown {
   const [, module, exportName] = ENGINE_FUNCTION.exec(ref) as RegExpExecArray;
-  // The pattern admits only lower-case path segments under engine/: nothing outside it loads.
-  const fn = (require(path.join(__dirname, "..", module)) as Record<string, unknown>)[exportName];
+  let fn: unknown;
+  try {
+    // The pattern admits only lower-case path segments under engine/: nothing outside it loads.
+    fn = (require(path.join(__dirname, "..", module)) as Record<string, unknown>)[exportName];
+  } catch {
+    fn = undefined;
+  }
+  // Not offered again, as a function that names something outside the sandbox.
   if (typeof fn !== "function") throw new NotShippable(`${module}#${exportName} (not an engine function)`, ref);
   return fn as (...args: unknown[]) => unknown;
 }

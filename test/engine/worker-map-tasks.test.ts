@@ -164,6 +164,19 @@ describe("map tasks on worker threads", () => {
     expect([...counts].filter(([m]) => m.includes("number must be a whole number")).reduce((sum, [, n]) => sum + n, 0)).toBe(4 * 31);
   });
 
+  it("an engine name a worker cannot load runs on the main thread, and is not posted again", () => {
+    const words = (l: string) => l.split(" ");
+    shipByName(words, "tools/no-such-module", "words");
+    const job = (ctx: RDDContext) => new RDD(parts, ctx).flatMap(words).mapToPair(one).reduceByKey(add);
+    const first = both(job);
+    expect(first.shared).toEqual(first.alone);
+    expect(first.ranOnWorker).toBe(0);
+    expect(shippableSource(words)).toBeUndefined();
+    const posted = mapTaskCounts.posted;
+    expect(job(withWorker).partitions).toEqual(first.alone);
+    expect(mapTaskCounts.posted).toBe(posted);
+  });
+
   it("names only engine modules: shipByName rejects anything else, and a worker will not load a path", () => {
     expect(() => shipByName(add, "../outside", "add")).toThrow("shipByName: engine:../outside#add is not an engine module and export name");
     expect(ENGINE_FUNCTION.test("engine:tools/sales-parser#parseSale")).toBe(true);
