@@ -39,6 +39,8 @@ interface Segment {
  * never after a torn tail.
  */
 export class BatchJournal {
+  /** Batch times this journal wrote or read: what this process's batches are. */
+  private readonly written = new Set<number>();
   /** Every saved batch, from this process or found on disk (the directory is read on first use). */
   private index: Map<number, Entry> | undefined;
   private readonly closed: Segment[] = [];
@@ -49,10 +51,15 @@ export class BatchJournal {
 
   constructor(readonly dir: string) {}
 
-  /** Saves `data` as the batch of `time`, unless it was saved already. */
+  /**
+   * Saves `data` as the batch of `time`, unless this journal saved or read it already. A batch an
+   * earlier process saved is saved again: this process may have computed it anew (a batch after
+   * that process's last metadata), and a restart must subtract what this process added. The
+   * newest frame of a time is the one read.
+   */
   write(time: number, data: unknown): void {
+    if (this.written.has(time)) return;
     const index = this.load();
-    if (index.has(time) || this.batchFiles.has(time)) return;
     if (this.current === undefined || this.current.batches >= BATCHES_PER_SEGMENT) this.rotate();
     const segment = this.current as NonNullable<BatchJournal["current"]>;
     const encoded = encodeCheckpoint(data);
@@ -62,6 +69,7 @@ export class BatchJournal {
     encoded.copy(frame, FRAME_HEADER);
     fs.appendFileSync(segment.file, frame);
     index.set(time, { file: segment.file, offset: segment.size + FRAME_HEADER, length: encoded.length });
+    this.written.add(time);
     segment.size += frame.length;
     segment.batches++;
     segment.newest = Math.max(segment.newest, time);
@@ -73,11 +81,16 @@ export class BatchJournal {
     const file = entry?.file ?? this.batchFiles.get(time);
     if (file === undefined) return undefined;
     try {
-      if (entry === undefined) return decodeCheckpoint(fs.readFileSync(file), file);
-      const bytes = Buffer.alloc(entry.length);
-      const fd = fs.openSync(file, "r");
-      try { fs.readSync(fd, bytes, 0, entry.length, entry.offset); } finally { fs.closeSync(fd); }
-      return decodeCheckpoint(bytes, `${file} (batch ${time})`);
+      let data: unknown;
+      if (entry === undefined) data = decodeCheckpoint(fs.readFileSync(file), file);
+      else {
+        const bytes = Buffer.alloc(entry.length);
+        const fd = fs.openSync(file, "r");
+        try { fs.readSync(fd, bytes, 0, entry.length, entry.offset); } finally { fs.closeSync(fd); }
+        data = decodeCheckpoint(bytes, `${file} (batch ${time})`);
+      }
+      this.written.add(time);
+      return data;
     } catch (e) {
       log().warn(`Checkpoint: ignoring ${entry ? `batch ${time} of ` : ""}${file}: ${(e as Error).message}`);
       return undefined;
@@ -97,12 +110,17 @@ export class BatchJournal {
       if (segment.newest > time) continue;
       fs.rmSync(segment.file, { force: true });
       this.closed.splice(i, 1);
-      for (const [t, e] of index) if (e.file === segment.file) index.delete(t);
+      for (const [t, e] of index) {
+        if (e.file !== segment.file) continue;
+        index.delete(t);
+        this.written.delete(t);
+      }
     }
     for (const [t, file] of this.batchFiles) {
       if (t > time) continue;
       fs.rmSync(file, { force: true });
       this.batchFiles.delete(t);
+      this.written.delete(t);
     }
   }
 

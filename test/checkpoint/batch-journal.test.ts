@@ -49,6 +49,19 @@ describe("BatchJournal", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("a batch an earlier process saved but this one computed anew is saved again, and the newest is what a restart reads", () => {
+    const first = new BatchJournal(dir);
+    for (const t of [1000, 2000]) first.write(t, batch(t));
+    // The first process died after saving 2000 but before its metadata named it: the next one
+    // recomputes 2000 (from a source that may have lost data) and must save what it used.
+    const second = new BatchJournal(dir);
+    expect(second.read(1000)).toEqual(batch(1000));
+    second.write(1000, "read back: ignored");
+    second.write(2000, [[], [["a", 99]]]);
+    expect(new BatchJournal(dir).read(2000)).toEqual([[], [["a", 99]]]);
+    expect(new BatchJournal(dir).read(1000)).toEqual(batch(1000));
+  });
+
   it("a batch torn by a kill is not saved (with a warning naming the byte); the batches before it are", () => {
     const journal = new BatchJournal(dir);
     for (const t of [1000, 2000, 3000]) journal.write(t, batch(t));
