@@ -24,12 +24,17 @@ interface Segment {
   newest: number;
 }
 
+/** The segment this journal appends to. */
+interface OpenSegment extends Segment {
+  size: number;
+  batches: number;
+}
+
 /**
- * The saved batches of one stream, each written once, in append-only segment files
- * (`segment-<n>`, ten batches each): a stream that must keep many past batches across a restart
- * (an incremental window keeps a whole window of reduced batches) saves each batch once, when it
- * first needs saving, and refers to the range in its metadata, so a checkpoint costs one batch,
- * not a window. Appending costs no file creation, rename or deletion per batch: on a VM disk those
+ * The saved batches of one stream, in append-only segment files (`segment-<n>`, ten batches
+ * each): a stream that must keep many past batches across a restart (an incremental window keeps
+ * a whole window of reduced batches) saves each batch once per process, when it first needs
+ * saving, and refers to the range in its metadata, so a checkpoint costs one batch, not a window. Appending costs no file creation, rename or deletion per batch: on a VM disk those
  * were most of an empty windowed batch's time.
  *
  * Each batch is a frame (length, time, then the checksummed checkpoint encoding). Nothing is
@@ -46,7 +51,7 @@ export class BatchJournal {
   private readonly closed: Segment[] = [];
   /** Batch files of the old layout, by time. */
   private readonly batchFiles = new Map<number, string>();
-  private current: { file: string; size: number; batches: number; newest: number } | undefined;
+  private current: OpenSegment | undefined;
   private nextSequence = 0;
 
   constructor(readonly dir: string) {}
@@ -60,8 +65,7 @@ export class BatchJournal {
   write(time: number, data: unknown): void {
     if (this.written.has(time)) return;
     const index = this.load();
-    if (this.current === undefined || this.current.batches >= BATCHES_PER_SEGMENT) this.rotate();
-    const segment = this.current as NonNullable<BatchJournal["current"]>;
+    const segment = this.current !== undefined && this.current.batches < BATCHES_PER_SEGMENT ? this.current : this.rotate();
     const encoded = encodeCheckpoint(data);
     const frame = Buffer.allocUnsafe(FRAME_HEADER + encoded.length);
     frame.writeUInt32LE(encoded.length, 0);
@@ -124,12 +128,12 @@ export class BatchJournal {
     }
   }
 
-  /** Closes the segment being written; the next batch starts a new one. */
-  private rotate(): void {
+  /** Closes the segment being written (if any) and starts the next one. */
+  private rotate(): OpenSegment {
     if (this.current !== undefined) this.closed.push({ file: this.current.file, newest: this.current.newest });
-    if (this.current === undefined) fs.mkdirSync(this.dir, { recursive: true });
+    else fs.mkdirSync(this.dir, { recursive: true });
     const file = path.join(this.dir, `segment-${String(this.nextSequence++).padStart(10, "0")}`);
-    this.current = { file, size: 0, batches: 0, newest: -Infinity };
+    return (this.current = { file, size: 0, batches: 0, newest: -Infinity });
   }
 
   /** Reads the directory once: the frames of every segment, and old-layout batch files. */

@@ -54,7 +54,7 @@ export function runMapStage<K, V, C>(
   const records = plan.base.partitions[0];
   const nanosPerRecord = Number(process.hrtime.bigint() - started) / records.length;
   const pays = records.length >= workerTuning.minTaskRecords && nanosPerRecord >= workerTuning.minNanosPerRecord
-    && nanosPerRecord >= workerTuning.minCostOverCopy * copyNanosPerRecord(records);
+    && copyCostAtMost(stage, records, workerTuning.minCostOverCopy > 0 ? nanosPerRecord / workerTuning.minCostOverCopy : Infinity);
   if (pays) paidLastTime.add(stage);
   else paidLastTime.delete(stage);
   if (posted === undefined && pays) posted = postTasks(plan, threads, partitioner, op);
@@ -75,6 +75,23 @@ export function runMapStage<K, V, C>(
   // Failed on a worker, or never answered (a worker died): run here, in task order.
   for (const m of [...remote].sort((a, b) => a - b)) if (outputs[m] === undefined) { local(m); mapTaskCounts.ranHereAfterPosting++; }
   return outputs;
+}
+
+/** Per stage (by its first function): the lowest cost of copying one of its records timed so far. */
+const copyCosts = new WeakMap<object, number>();
+
+/**
+ * True when copying a record of `stage` costs at most `nanos`. Timed on the first batch, and
+ * again only while it looks dearer (a first timing can be cold), so a stage that pays costs no
+ * timing on later batches.
+ */
+function copyCostAtMost(stage: object, records: readonly unknown[], nanos: number): boolean {
+  let best = copyCosts.get(stage) ?? Infinity;
+  if (best > nanos) {
+    best = Math.min(best, copyNanosPerRecord(records));
+    copyCosts.set(stage, best);
+  }
+  return best <= nanos;
 }
 
 /**

@@ -48,17 +48,19 @@ const compiled = new Map<string, (...args: unknown[]) => unknown>();
  */
 export function sandboxed(src: string): (...args: unknown[]) => unknown {
   let fn = compiled.get(src);
-  if (fn === undefined && ENGINE_FUNCTION.test(src)) {
-    fn = engineFunction(src);
-    compiled.set(src, fn);
-  }
   if (fn === undefined) {
-    // `with` is what confines the names; it exists only in sloppy-mode code, hence new Function.
-    fn = new Function("scope", `with (scope) { return (${src}\n); }`)(scopeFor(src)) as (...args: unknown[]) => unknown;
-    if (typeof fn !== "function") throw new NotShippable("(not a function)", src);
+    fn = ENGINE_FUNCTION.test(src) ? engineFunction(src) : confined(src);
     compiled.set(src, fn);
   }
   return fn;
+}
+
+/** Compiles `src` in a scope that claims every name but the allowed built-ins. */
+function confined(src: string): (...args: unknown[]) => unknown {
+  // `with` is what confines the names; it exists only in sloppy-mode code, hence new Function.
+  const fn: unknown = new Function("scope", `with (scope) { return (${src}\n); }`)(scopeFor(src));
+  if (typeof fn !== "function") throw new NotShippable("(not a function)", src);
+  return fn as (...args: unknown[]) => unknown;
 }
 
 /** The engine function named `engine:<module>#<export>`, from this thread's copy of the engine. */
