@@ -26,8 +26,8 @@ export abstract class InputDStream<T> extends DStream<T> {
   /** Called when the context stops. */
   async stop(): Promise<void> {}
 
-  /** Reports what this stream read for a batch, for BatchInfo and listeners. */
-  protected reportInput(time: number, rdd: RDD<T>, metadata: Record<string, unknown> = {}): void {
-    this.ssc.inputInfoTracker.reportInfo(time, { inputStreamId: this.id, numRecords: rdd.count(), metadata });
+  /** Reports what this stream read for a batch, for BatchInfo and listeners. @param numRecords when known without counting `rdd` */
+  protected reportInput(time: number, rdd: RDD<T>, metadata: Record<string, unknown> = {}, numRecords = rdd.count()): void {
+    this.ssc.inputInfoTracker.reportInfo(time, { inputStreamId: this.id, numRecords, metadata });
   }
 }

@@ -1,5 +1,6 @@
 import { Errors } from "../errors/messages";
 import { RDD } from "../rdd/rdd";
+import { PackedLines, unpackSegment } from "../receiver/packed-lines";
 import { Receiver } from "../receiver/receiver";
 import { ReceiverSupervisor } from "../receiver/receiver-supervisor";
 import type { StreamingContext } from "../streaming-context";
@@ -25,6 +26,16 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
     // Spark: a batch before the graph's start time (recovery without a WAL) is empty.
     if (this.ssc.graph.startTime !== undefined && time < this.ssc.graph.startTime) return this.ssc.emptyRDD<T>();
     const blocks = this.ssc.receiverTracker.getBlocksOfBatch(time, this.id);
+    const packed = blocks.length > 0 && blocks.every((b) => b.packed !== undefined) ? blocks.map((b) => b.packed as PackedLines) : undefined;
+    if (packed !== undefined) {
+      // Lines are decoded when read (pipelined into a shuffle, or kept by whatever reads the
+      // partitions), so the remembered batch holds only the segments' bytes.
+      const segments = new RDD<Uint8Array>(packed.map((p) => p.segments as Uint8Array[]), this.ssc.rddContext);
+      segments.recordCounts = packed.map((p) => p.count);
+      const rdd = segments.flatMap(unpackSegment) as unknown as RDD<T>;
+      this.reportInput(time, rdd, {}, segments.recordCounts.reduce((a, b) => a + b, 0));
+      return rdd;
+    }
     const rdd = new RDD<T>(blocks.map((b) => b.records as T[]), this.ssc.rddContext);
     this.reportInput(time, rdd);
     return rdd;

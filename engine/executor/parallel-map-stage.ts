@@ -47,14 +47,15 @@ export function runMapStage<K, V, C>(
     return outputs;
   }
   // A stage whose functions paid off on the last batch posts at once, so workers start with task 0.
-  const stage = plan.userFunctions[0];
+  const stage = plan.stageKey;
   let posted = paidLastTime.has(stage) ? postTasks(plan, threads, partitioner, op) : undefined;
   const started = process.hrtime.bigint();
   local(0);
-  const records = plan.base.partitions[0];
-  const nanosPerRecord = Number(process.hrtime.bigint() - started) / records.length;
-  const pays = records.length >= workerTuning.minTaskRecords && nanosPerRecord >= workerTuning.minNanosPerRecord
-    && copyCostAtMost(stage, records, workerTuning.minCostOverCopy > 0 ? nanosPerRecord / workerTuning.minCostOverCopy : Infinity);
+  const elements = plan.base.partitions[0];
+  const records = plan.base.recordCounts?.[0] ?? elements.length;
+  const nanosPerRecord = Number(process.hrtime.bigint() - started) / records;
+  const pays = records >= workerTuning.minTaskRecords && nanosPerRecord >= workerTuning.minNanosPerRecord
+    && copyCostAtMost(stage, elements, records, workerTuning.minCostOverCopy > 0 ? nanosPerRecord / workerTuning.minCostOverCopy : Infinity);
   if (pays) paidLastTime.add(stage);
   else paidLastTime.delete(stage);
   if (posted === undefined && pays) posted = postTasks(plan, threads, partitioner, op);
@@ -85,10 +86,10 @@ const copyCosts = new WeakMap<object, number>();
  * again only while it looks dearer (a first timing can be cold), so a stage that pays costs no
  * timing on later batches.
  */
-function copyCostAtMost(stage: object, records: readonly unknown[], nanos: number): boolean {
+function copyCostAtMost(stage: object, elements: readonly unknown[], records: number, nanos: number): boolean {
   let best = copyCosts.get(stage) ?? Infinity;
   if (best > nanos) {
-    best = Math.min(best, copyNanosPerRecord(records));
+    best = Math.min(best, copyNanosPerRecord(elements, records));
     copyCosts.set(stage, best);
   }
   return best <= nanos;
@@ -98,15 +99,15 @@ function copyCostAtMost(stage: object, records: readonly unknown[], nanos: numbe
  * What posting one of `records` to a worker costs this thread, per record: the time to serialize
  * a sample of them, as postMessage does (the faster of two tries: a single one is noisy).
  */
-function copyNanosPerRecord(records: readonly unknown[]): number {
-  const sample = records.slice(0, COPY_SAMPLE);
+function copyNanosPerRecord(elements: readonly unknown[], records: number): number {
+  const sample = elements.slice(0, COPY_SAMPLE);
   let best = Infinity;
   for (let i = 0; i < 2; i++) {
     const started = process.hrtime.bigint();
     v8.serialize(sample);
     best = Math.min(best, Number(process.hrtime.bigint() - started));
   }
-  return best / Math.max(1, sample.length);
+  return best / Math.max(1, (sample.length * records) / Math.max(1, elements.length));
 }
 
 const COPY_SAMPLE = 2000;
@@ -144,6 +145,8 @@ interface ShipPlan {
   base: RDD<unknown>;
   functions: Pick<MapTaskMessage, "recipes" | "createCombiner" | "mergeValue">;
   userFunctions: object[];
+  /** The stage's own function, the same on every batch (a chain's first may be the engine's unpackSegment). */
+  stageKey: object;
 }
 
 /** What a worker needs to run the stage's map tasks, or undefined when some of it cannot go. */
@@ -161,5 +164,6 @@ function shipPlan<K, V, C>(source: RDD<readonly [K, V]>, agg: Aggregator<V, C>, 
   const mergeValue = shippableSource(agg.mergeValue);
   if (createCombiner === undefined || mergeValue === undefined) return undefined;
   const userFunctions = [...pipeline.recipes.map((r) => r.fn), agg.createCombiner, agg.mergeValue];
-  return { base: pipeline.base, functions: { recipes, createCombiner, mergeValue }, userFunctions };
+  const stageKey = pipeline.recipes.length > 0 ? pipeline.recipes[pipeline.recipes.length - 1].fn : agg.mergeValue;
+  return { base: pipeline.base, functions: { recipes, createCombiner, mergeValue }, userFunctions, stageKey };
 }

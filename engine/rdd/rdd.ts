@@ -50,6 +50,11 @@ export interface NarrowLineage<S, T> {
 export class RDD<T> {
   private data: T[][] | undefined;
   private readonly lineage: NarrowLineage<unknown, T> | undefined;
+  /**
+   * How many records each partition's elements stand for, when not one each: a partition of
+   * packed lines holds segments of many (PackedLines). Sizes map tasks. @internal
+   */
+  recordCounts?: readonly number[];
 
   /**
    * @param partitions the records of each partition, or (internal) the parent and per-record step

@@ -1,10 +1,13 @@
 import { log } from "../log";
 import { Clock, TimerHandle } from "../time/clock";
 import { RecurringTimer } from "../time/recurring-timer";
+import { PackedLines } from "./packed-lines";
 import { RateLimiter } from "./rate-limiter";
 
 interface WaitingRecord<T> {
-  record: T;
+  /** A record, or with `lines` set a segment of that many packed lines. */
+  record: T | Uint8Array;
+  lines: number | undefined;
   /** When the rate limiter lets this record into the current block. */
   at: number;
   resolve: () => void;
@@ -19,10 +22,17 @@ interface WaitingRecord<T> {
  * its permit time comes (a timer on the injected clock). `addData` returns a promise for that
  * moment, so a receiving loop can await it and stop pulling from its source, which is the
  * backpressure Spark's blocking call gives.
+ *
+ * Lines may also be added packed (addPackedLines, socketTextStream's receiver): such a block is a
+ * PackedLines. Packed and single records never share a block, so a switch cuts one early.
  */
 export class BlockGenerator<T> {
   private buffer: T[] = [];
+  /** Segments of packed lines, buffered instead of `buffer` (never both at once). */
+  private segments: Uint8Array[] = [];
+  private linesInSegments = 0;
   private readonly waiting: WaitingRecord<T>[] = [];
+  private recordsWaiting = 0;
   private readonly timer: RecurringTimer;
   private drainTimer: TimerHandle | undefined;
   private state: "initialized" | "active" | "stopped" = "initialized";
@@ -38,14 +48,17 @@ export class BlockGenerator<T> {
     private readonly clock: Clock,
     readonly blockIntervalMs: number,
     private readonly rateLimiter: RateLimiter,
-    private readonly push: (records: T[]) => void,
+    private readonly push: (records: T[] | PackedLines) => void,
     private readonly name = "receiver",
   ) {
     this.timer = new RecurringTimer(clock, blockIntervalMs, () => this.cutBlock());
   }
 
   /** Records accepted but not yet pushed in a block. */
-  get numBufferedRecords(): number { return this.buffer.length + this.waiting.length; }
+  get numBufferedRecords(): number { return this.buffer.length + this.linesInSegments + this.recordsWaiting; }
+
+  /** True when a record stored now might have to wait: a rate limit is set, or records wait already. */
+  get mayThrottle(): boolean { return this.rateLimiter.isLimited || this.waiting.length > 0; }
 
   /** True while throttled records wait for the rate limiter. */
   get isThrottled(): boolean { return this.waiting.length > 0; }
@@ -73,6 +86,18 @@ export class BlockGenerator<T> {
    * resolves when the rate limiter lets it in. After stop() the record is dropped with a warning.
    */
   addData(record: T): Promise<void> | undefined {
+    return this.add(record, undefined);
+  }
+
+  /**
+   * Adds `count` lines packed in `segment` (see PackedLines), rate-limited as that many records.
+   * Same result as `addData` for each line, minus a string per line. @internal
+   */
+  addPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined {
+    return this.add(segment, count);
+  }
+
+  private add(record: T | Uint8Array, lines: number | undefined): Promise<void> | undefined {
     if (this.state === "stopped") {
       // Spark throws here; in Node that would be an uncaught exception in some event handler of the
       // user's receiver, which takes the whole kernel down. Warn once and drop instead.
@@ -80,22 +105,36 @@ export class BlockGenerator<T> {
       this.warnedAfterStop = true;
       return undefined;
     }
-    this.numRecordsAdded++;
+    const count = lines ?? 1;
+    this.numRecordsAdded += count;
     // Unlimited (the default): no clock read per record.
     if (this.waiting.length === 0 && !this.rateLimiter.isLimited) {
-      this.buffer.push(record);
+      this.enter(record, lines);
       return undefined;
     }
     const now = this.clock.getTimeMillis();
-    const at = this.rateLimiter.reserve(now);
+    let at = now;
+    for (let i = 0; i < count; i++) at = this.rateLimiter.reserve(now);
     if (this.waiting.length === 0 && at <= now) {
-      this.buffer.push(record);
+      this.enter(record, lines);
       return undefined;
     }
     return new Promise<void>((resolve) => {
-      this.waiting.push({ record, at, resolve });
+      this.waiting.push({ record, lines, at, resolve });
+      this.recordsWaiting += count;
       if (this.waiting.length === 1) this.armDrain();
     });
+  }
+
+  private enter(record: T | Uint8Array, lines: number | undefined): void {
+    if (lines === undefined) {
+      if (this.segments.length > 0) this.cutBlock();
+      this.buffer.push(record as T);
+    } else {
+      if (this.buffer.length > 0) this.cutBlock();
+      this.segments.push(record as Uint8Array);
+      this.linesInSegments += lines;
+    }
   }
 
   /**
@@ -112,6 +151,12 @@ export class BlockGenerator<T> {
   }
 
   private cutBlock(): void {
+    if (this.segments.length > 0) {
+      const block = new PackedLines(this.segments, this.linesInSegments);
+      this.segments = [];
+      this.linesInSegments = 0;
+      this.push(block);
+    }
     if (this.buffer.length === 0) return;
     const block = this.buffer;
     this.buffer = [];
@@ -129,7 +174,8 @@ export class BlockGenerator<T> {
   private admit(upTo: number): void {
     while (this.waiting.length > 0 && this.waiting[0].at <= upTo) {
       const w = this.waiting.shift() as WaitingRecord<T>;
-      this.buffer.push(w.record);
+      this.recordsWaiting -= w.lines ?? 1;
+      this.enter(w.record, w.lines);
       w.resolve();
     }
   }

@@ -4,8 +4,10 @@ import type { ReceiverRunner } from "../scheduler/receiver-tracker";
 import type { StreamingContext } from "../streaming-context";
 import type { TimerHandle } from "../time/clock";
 import { BlockGenerator } from "./block-generator";
+import { PackedLines } from "./packed-lines";
 import { RateLimiter } from "./rate-limiter";
 import { createRateEstimator, isBackPressureEnabled, RateController } from "../scheduler/rate-controller";
+import type { ReceivedBlock } from "../scheduler/receiver-tracker";
 import type { Receiver, ReceiverSupervisorPort } from "./receiver";
 
 type ReceiverState = "initialized" | "started" | "stopped";
@@ -76,6 +78,12 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
     return this.blockGenerator.addData(record);
   }
 
+  get mayThrottle(): boolean { return this.blockGenerator.mayThrottle; }
+
+  pushPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined {
+    return this.blockGenerator.addPackedLines(segment, count);
+  }
+
   pushBlock(records: T[], metadata?: unknown): void {
     if (this.supervisorStopped) {
       log().warn(`ReceiverSupervisor: dropping a block of ${records.length} records stored by stream ${this.streamId} after its receiver was stopped.`);
@@ -116,9 +124,17 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
   isReceiverStarted(): boolean { return this.receiverState === "started"; }
   isReceiverStopped(): boolean { return this.receiverState === "stopped"; }
 
-  private addBlock(records: T[], metadata?: unknown): void {
-    this.numRecordsPushed += records.length;
-    this.ssc.receiverTracker.addBlock(metadata === undefined ? { streamId: this.streamId, records } : { streamId: this.streamId, records, metadata });
+  private addBlock(records: T[] | PackedLines, metadata?: unknown): void {
+    let block: ReceivedBlock;
+    if (records instanceof PackedLines) {
+      this.numRecordsPushed += records.count;
+      // `records` decodes the lines anew for whoever asks (the write-ahead log); a batch reads `packed`.
+      block = { streamId: this.streamId, packed: records, get records() { return records.lines(); } };
+    } else {
+      this.numRecordsPushed += records.length;
+      block = metadata === undefined ? { streamId: this.streamId, records } : { streamId: this.streamId, records, metadata };
+    }
+    this.ssc.receiverTracker.addBlock(block);
   }
 
   private startReceiver(): void {

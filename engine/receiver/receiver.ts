@@ -5,6 +5,9 @@ import { StorageLevel } from "../storage-level";
 export interface ReceiverSupervisorPort<T> {
   readonly streamId: number;
   pushSingle(record: T): Promise<void> | undefined;
+  pushPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined;
+  /** True when a record stored now might be held back by the rate limiter. */
+  readonly mayThrottle: boolean;
   pushBlock(records: T[], metadata?: unknown): void;
   reportError(message: string, error?: unknown): void;
   restartReceiver(message: string, error?: unknown, delayMs?: number): void;
@@ -83,6 +86,19 @@ export abstract class Receiver<T> {
    */
   storeOrThrottle(record: T): Promise<void> | undefined {
     return this.supervisor.pushSingle(record);
+  }
+
+  /**
+   * `storeOrThrottle` for `count` lines at once, packed as `segment` (see PackedLines): what
+   * socketTextStream's receiver stores. @internal
+   */
+  storePackedLinesOrThrottle(segment: Uint8Array, count: number): Promise<void> | undefined {
+    return this.supervisor.pushPackedLines(segment, count);
+  }
+
+  /** True when a record stored now might be held back by the rate limiter. @internal */
+  get mayThrottle(): boolean {
+    return this.supervisor.mayThrottle;
   }
 
   /** Stores `records` as one block, at once; the block is one partition of the next batch. */

@@ -1,7 +1,11 @@
+import type { PackedLines } from "../receiver/packed-lines";
+
 /** A block of records received by one receiver (Spark's ReceivedBlockInfo + its data). */
 export interface ReceivedBlock<T = unknown> {
   streamId: number;
   records: T[];
+  /** The same records packed, for a block of socketTextStream lines: what a batch reads. */
+  packed?: PackedLines;
   /** Metadata given to `store(records, metadata)`, if any. */
   metadata?: unknown;
   /** Where the block is in the write-ahead log, when the WAL is on. */

@@ -3,7 +3,9 @@ import type { Readable } from "stream";
 import { log } from "../log";
 import { Receiver } from "../receiver/receiver";
 import { StorageLevel } from "../storage-level";
-import { bytesToLines, LineSplitter } from "./line-splitter";
+import { unpackSegment } from "../receiver/packed-lines";
+import { LinePacker, LineSegment } from "./line-packer";
+import { bytesToLines } from "./line-splitter";
 
 /**
  * Turns a connection's bytes into records (Spark's `InputStream => Iterator[T]`): receives the
@@ -81,11 +83,13 @@ export class SocketReceiver<T> extends Receiver<T> {
   /**
    * socketTextStream's loop, the same as `receive` with bytesToLines but driven by 'data' events:
    * an async iterator costs a promise per line, which capped a socket at about 800k lines/s.
-   * The socket is paused while the rate limiter holds a line back, so lines stay in order.
+   * Lines are stored packed, a chunk's lines at once (see PackedLines). When a rate limit is set
+   * they are stored one by one, as `store(line)` would be, and the socket is paused while the
+   * limiter holds a line back, so lines stay in order.
    */
   private receiveLines(socket: net.Socket, gen: number): void {
     const current = () => gen === this.generation && !this.isStopped();
-    const splitter = new LineSplitter();
+    const packer = new LinePacker();
     let throttled = false;
     let ended = false;
     const finish = () => {
@@ -109,10 +113,18 @@ export class SocketReceiver<T> extends Receiver<T> {
         return;
       }
     };
-    socket.on("data", (chunk: Buffer) => storeFrom(splitter.push(chunk), 0));
+    const store = (segments: LineSegment[]): void => {
+      for (const { segment, count } of segments) {
+        if (!current()) return;
+        // Unlimited, a store never waits.
+        if (!this.mayThrottle) this.storePackedLinesOrThrottle(segment, count);
+        else storeFrom(unpackSegment(segment), 0);
+      }
+    };
+    socket.on("data", (chunk: Buffer) => store(packer.push(chunk)));
     socket.on("end", () => {
       ended = true;
-      storeFrom(splitter.end(), 0);
+      store(packer.end());
       if (!throttled) finish();
     });
   }

@@ -253,7 +253,7 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
       for (const feed of [...new Set([...config.feeds, ...config.sparkFeeds])]) {
         if (opt.sections.has("rates") && config.batchIntervals.includes(batchMs) && config.feeds.includes(feed) && (batchMs >= 1000 || config.subSecondFeeds.includes(feed))) {
           await measureRates("streamlab", probeStreamlab, feed, batchMs,
-            (w) => feed === "socket" ? Math.min(capacityOf(w.name) * 0.5, 800_000) : capacityOf(w.name) * (batchMs < 1000 ? 0.4 : 0.7));
+            (w) => feed === "socket" ? Math.min(capacityOf(w.name) * 0.5, 3_000_000) : capacityOf(w.name) * (batchMs < 1000 ? 0.4 : 0.7));
         }
         const engine = spark;
         if (engine && config.sparkBatchIntervals.includes(batchMs) && config.sparkFeeds.includes(feed)) {
@@ -276,10 +276,10 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
     for (const enabled of [false, true]) {
       const spec = { ...specFor(w, "socket", 1000, offeredRate), seconds: config.backpressureSeconds, conf: { "spark.streaming.backpressure.enabled": enabled } };
       const r = await probeStreamlab(spec);
-      const batches = r.batches.map((b) => ({ t: (b.time - r.t0) / 1000, numRecords: b.numRecords, schedulingDelay: b.schedulingDelay, heapMB: b.heapMB ?? NaN, rateLimit: b.rateLimit ?? Infinity }));
+      const batches = r.batches.map((b) => ({ t: (b.time - r.t0) / 1000, numRecords: b.numRecords, schedulingDelay: b.schedulingDelay, memoryMB: b.memoryMB ?? NaN, rateLimit: b.rateLimit ?? Infinity }));
       results.backpressure.push({ enabled, offeredRate, batches });
       const last = batches[batches.length - 1];
-      log(`  ${enabled ? "on " : "off"}: offered ${fmt(offeredRate)}/s; last batch: scheduling delay ${last?.schedulingDelay} ms, heap ${last?.heapMB.toFixed(0)} MB, limit ${fmt(last?.rateLimit ?? NaN)}/s`);
+      log(`  ${enabled ? "on " : "off"}: offered ${fmt(offeredRate)}/s; last batch: scheduling delay ${last?.schedulingDelay} ms, heap + buffers ${last?.memoryMB.toFixed(0)} MB, limit ${fmt(last?.rateLimit ?? NaN)}/s`);
       heapUsed();
     }
     await save();

@@ -16,6 +16,12 @@ import "../../engine/index";
 v8.setFlagsFromString("--expose-gc");
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? vm.runInNewContext("gc");
 
+/** The JavaScript heap plus array buffers (received socket bytes live there), garbage included. */
+export function memoryInUse(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
 /** Heap in use after full collections. */
 export function heapUsed(): number {
   for (let i = 0; i < 3; i++) gc();

@@ -28,8 +28,11 @@ export interface BatchRecord {
   processingDelay: number;
   schedulingDelay: number;
   processingEndTime: number;
-  /** Heap in use when the batch completed (streamlab only), MB. */
-  heapMB?: number;
+  /**
+   * Memory in use when the batch completed (streamlab only), MB: the JavaScript heap plus array
+   * buffers, where socketTextStream keeps received bytes.
+   */
+  memoryMB?: number;
   /** The receiver's store(record) limit when the batch completed (streamlab only), records/s. */
   rateLimit?: number;
 }

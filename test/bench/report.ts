@@ -109,14 +109,14 @@ export function markdown(r: BenchResults): string {
   if (r.backpressure?.length) {
     const offered = r.backpressure[0].offeredRate;
     out.push(`## Backpressure: WordCount over a socket at ${fmt(offered)}/s (3× the sustainable rate), ${r.config.backpressureSeconds} s each`, ``);
-    out.push(`| spark.streaming.backpressure.enabled | records/s processed (last 10 batches) | scheduling delay at the end | heap at the end / max | receiver limit at the end |`);
+    out.push(`| spark.streaming.backpressure.enabled | records/s processed (last 10 batches) | scheduling delay at the end | heap + buffers at the end / max | receiver limit at the end |`);
     out.push(`|---|---:|---:|---:|---:|`);
     for (const run of r.backpressure) {
       const last = run.batches.slice(-10);
       const perSec = last.reduce((a, b) => a + b.numRecords, 0) / Math.max(1, last.length);
       const end = run.batches[run.batches.length - 1];
-      const maxHeap = Math.max(...run.batches.map((b) => b.heapMB));
-      out.push(`| ${run.enabled} | ${fmt(perSec)}/s | ${ms(end?.schedulingDelay)} | ${end ? end.heapMB.toFixed(0) : "–"} / ${maxHeap.toFixed(0)} MB | ${end && Number.isFinite(end.rateLimit) ? fmt(end.rateLimit) + "/s" : "none"} |`);
+      const maxMemory = Math.max(...run.batches.map((b) => b.memoryMB));
+      out.push(`| ${run.enabled} | ${fmt(perSec)}/s | ${ms(end?.schedulingDelay)} | ${end ? end.memoryMB.toFixed(0) : "–"} / ${maxMemory.toFixed(0)} MB | ${end && Number.isFinite(end.rateLimit) ? fmt(end.rateLimit) + "/s" : "none"} |`);
     }
     out.push(``);
   }
@@ -162,12 +162,12 @@ export function chartSpec(r: BenchResults): object {
         width: 520,
       },
       {
-        title: "Backpressure: heap in use over time, WordCount over a socket above capacity (MB)",
-        data: { values: (r.backpressure ?? []).flatMap((run) => run.batches.map((b) => ({ t: b.t, heapMB: b.heapMB, backpressure: run.enabled ? "on" : "off" }))) },
+        title: "Backpressure: heap + array buffers over time, WordCount over a socket above capacity (MB)",
+        data: { values: (r.backpressure ?? []).flatMap((run) => run.batches.map((b) => ({ t: b.t, memoryMB: b.memoryMB, backpressure: run.enabled ? "on" : "off" }))) },
         mark: { type: "line", point: true },
         encoding: {
           x: { field: "t", type: "quantitative", title: "seconds" },
-          y: { field: "heapMB", type: "quantitative", title: "heap MB" },
+          y: { field: "memoryMB", type: "quantitative", title: "heap + buffers MB" },
           color: { field: "backpressure", type: "nominal" },
         },
         width: 520,

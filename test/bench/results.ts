@@ -25,7 +25,7 @@ export interface BenchResults {
 export interface BackpressureRun {
   enabled: boolean;
   offeredRate: number;
-  batches: Array<{ t: number; numRecords: number; schedulingDelay: number; heapMB: number; rateLimit: number }>;
+  batches: Array<{ t: number; numRecords: number; schedulingDelay: number; memoryMB: number; rateLimit: number }>;
 }
 
 export interface BenchConfig {

@@ -7,13 +7,13 @@ import { Receiver } from "../../engine/receiver/receiver";
 import { StreamingContext } from "../../engine/streaming-context";
 import { ManualClock } from "../../engine/time/clock";
 import type { BatchRecord, ProbeResult, ProbeSpec } from "./probe";
-import { heapUsed } from "./memory";
+import { heapUsed, memoryInUse } from "./memory";
 import { slicePool } from "./records";
 import { startSender } from "./sender-process";
 import { buildStreamlab, WindowShape, WorkloadName, WORKLOADS } from "./workloads";
 
-/** A probe whose heap passes this is stopped (the process has 8 GB; the window's batches must fit). */
-const MAX_PROBE_HEAP_GB = 5;
+/** A probe whose heap and array buffers pass this is stopped (the heap is 8 GB; the window's batches must fit). */
+const MAX_PROBE_MEMORY_GB = 5;
 
 const isWindowed = (w: WorkloadName) => WORKLOADS.some((x) => x.name === w && x.windowed);
 
@@ -143,7 +143,7 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
     onBatchCompleted: ({ batchInfo: b }) => batches.push({
       time: b.batchTime, numRecords: b.numRecords, processingDelay: b.processingDelay ?? 0,
       schedulingDelay: b.schedulingDelay ?? 0, processingEndTime: b.processingEndTime ?? 0,
-      heapMB: process.memoryUsage().heapUsed / 2 ** 20, rateLimit: lines.supervisor.blockGenerator.rateLimit,
+      memoryMB: memoryInUse() / 2 ** 20, rateLimit: lines.supervisor.blockGenerator.rateLimit,
     }),
   });
   buildStreamlab(spec.workload, lines, spec.shape, () => {});
@@ -156,10 +156,10 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
       const end = setTimeout(finish, spec.seconds * 1000);
       // A clearly overloaded probe stops early, before it exhausts the heap or wastes the run's time.
       const watchdog = setInterval(() => {
-        // heapUsed counts garbage too: only a heap still too big after a full collection stops the probe.
-        const heapGB = process.memoryUsage().heapUsed > MAX_PROBE_HEAP_GB * 2 ** 30 ? heapUsed() / 2 ** 30 : 0;
+        // Garbage counts too: only memory still too big after a full collection stops the probe.
+        const memoryGB = memoryInUse() > MAX_PROBE_MEMORY_GB * 2 ** 30 ? (heapUsed(), memoryInUse() / 2 ** 30) : 0;
         const last = batches[batches.length - 1];
-        if (heapGB > MAX_PROBE_HEAP_GB) aborted = `stopped early: heap above ${MAX_PROBE_HEAP_GB} GB`;
+        if (memoryGB > MAX_PROBE_MEMORY_GB) aborted = `stopped early: heap + buffers above ${MAX_PROBE_MEMORY_GB} GB`;
         else if (last && last.schedulingDelay > Math.max(10_000, 10 * spec.shape.batchMs)) aborted = `stopped early: scheduling delay ${last.schedulingDelay} ms`;
         if (aborted) finish();
       }, 250);

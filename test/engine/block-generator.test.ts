@@ -2,9 +2,13 @@ import { ManualClock, setLogger } from "../../engine";
 import { BlockGenerator } from "../../engine/receiver/block-generator";
 import { RateLimiter } from "../../engine/receiver/rate-limiter";
 
+/** Lines as a packed segment: each ended by `\n`. */
+const bytes = (text: string) => Buffer.from(text, "utf8");
+
 function generator(clock: ManualClock, maxRate = Infinity) {
-  const blocks: { time: number; records: string[] }[] = [];
-  const gen = new BlockGenerator<string>(clock, 200, new RateLimiter(maxRate), (records) => blocks.push({ time: clock.getTimeMillis(), records }));
+  const blocks: { time: number; records: string[]; packed?: true }[] = [];
+  const gen = new BlockGenerator<string>(clock, 200, new RateLimiter(maxRate), (records) =>
+    blocks.push(Array.isArray(records) ? { time: clock.getTimeMillis(), records } : { time: clock.getTimeMillis(), records: records.lines(), packed: true }));
   return { gen, blocks };
 }
 
@@ -74,6 +78,43 @@ describe("BlockGenerator", () => {
     gen.stop();
     expect(blocks).toEqual([{ time: 0, records: ["a", "b", "c"] }]);
     await Promise.all(waits);
+  });
+
+  it("keeps packed lines packed in their block; a switch between packed and single records cuts a block early, keeping the order", async () => {
+    const clock = new ManualClock(0);
+    const { gen, blocks } = generator(clock);
+    gen.start();
+    expect(gen.addPackedLines(bytes("a\nb b\n\n"), 3)).toBeUndefined();
+    gen.addPackedLines(bytes("c\n"), 1);
+    expect(gen.numBufferedRecords).toBe(4);
+    gen.addData("single");
+    gen.addPackedLines(bytes("d\ne\n"), 2);
+    await clock.advance(200);
+    gen.addPackedLines(bytes("f\n"), 1);
+    gen.stop();
+    expect(blocks).toEqual([
+      { time: 0, records: ["a", "b b", "", "c"], packed: true },
+      { time: 0, records: ["single"] },
+      { time: 200, records: ["d", "e"], packed: true },
+      { time: 200, records: ["f"], packed: true },
+    ]);
+    expect(gen.numRecordsAdded).toBe(8);
+  });
+
+  it("rate-limits packed lines as that many records: a 3-line segment takes 3 permits", async () => {
+    const clock = new ManualClock(0);
+    const { gen, blocks } = generator(clock, 10);
+    gen.start();
+    expect(gen.mayThrottle).toBe(true);
+    expect(gen.addPackedLines(bytes("p\n"), 1)).toBeUndefined();
+    const admitted: number[] = [];
+    void gen.addPackedLines(bytes("q\nr\ns\n"), 3)?.then(() => admitted.push(clock.getTimeMillis()));
+    void gen.addPackedLines(bytes("t\n"), 1)?.then(() => admitted.push(clock.getTimeMillis()));
+    expect(gen.numBufferedRecords).toBe(5);
+    await clock.advance(600);
+    // Permits at 0, 100, 200, 300, 400: the segment enters with its last permit, at 300.
+    expect(admitted).toEqual([300, 400]);
+    expect(blocks).toEqual([{ time: 200, records: ["p"], packed: true }, { time: 400, records: ["q", "r", "s"], packed: true }, { time: 600, records: ["t"], packed: true }]);
   });
 });
 

@@ -201,6 +201,31 @@ describe("socketTextStream", () => {
     expect(batches).toEqual([{ time: 1000, partitions: [["a", "b", "c"]] }]);
   });
 
+  it("keeps a remembered batch's lines packed: a word count reads them through its shuffle, the batch counts every line", async () => {
+    const srv = await server();
+    const clock = new ManualClock(0);
+    const ssc = new StreamingContext({ appName: "packed", master: "local[2]", batchDuration: 1000, clock });
+    const lines = ssc.socketTextStream("127.0.0.1", srv.port);
+    const counts: Array<[string, number][]> = [];
+    lines.flatMap((l) => l.split(" ")).mapToPair((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b)
+      .foreachRDD((rdd) => { counts.push(rdd.collect().sort((a, b) => a[0].localeCompare(b[0]))); });
+    const numRecords: number[] = [];
+    ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => { numRecords.push(batchInfo.numRecords); } });
+    ssc.remember(5000);
+    ssc.start();
+    const conn = await srv.connection(0);
+    await write(conn, "to be or\nnot to be\n\n");
+    await write(conn, "be\n");
+    await waitUntil(() => lines.supervisor.blockGenerator.numRecordsAdded === 4, "4 lines");
+    await clock.advance(1000);
+    expect(counts).toEqual([[["", 1], ["be", 3], ["not", 1], ["or", 1], ["to", 2]]]);
+    expect(numRecords).toEqual([4]);
+    const input = lines.generatedRDDs.get(1000);
+    // Read through the shuffle, so never materialized: the batch still holds only its segments.
+    expect(input?.isPipelined).toBe(true);
+    expect(input?.collect()).toEqual(["to be or", "not to be", "", "be"]);
+  });
+
   it("with maxRate, pauses the socket and keeps every line in order, then reports the server's close", async () => {
     const srv = await server();
     const { clock, ssc, batches, received, events } = context((s) => s.socketTextStream("127.0.0.1", srv.port), { "spark.streaming.receiver.maxRate": 4 });

@@ -6,6 +6,7 @@ import { StreamingContext } from "../../engine/streaming-context";
 import { ManualClock } from "../../engine/time/clock";
 import { mulberry32 } from "../../engine/tools/prng";
 import { MalformedRecord, parseSale, Sale } from "../../engine/tools/sales-parser";
+import { unpackSegment } from "../../engine/receiver/packed-lines";
 
 /*
  * Map tasks of self-contained functions run on real worker threads (issue 6: use both cores).
@@ -162,6 +163,20 @@ describe("map tasks on worker threads", () => {
     const counts = new Map(rules.alone.flat());
     expect([...counts].filter(([m]) => m.startsWith("Malformed sale \" \": the line is empty.")).map(([, n]) => n)).toEqual([4 * 33]);
     expect([...counts].filter(([m]) => m.includes("number must be a whole number")).reduce((sum, [, n]) => sum + n, 0)).toBe(4 * 31);
+  });
+
+  it("socket lines packed as bytes go to a worker as bytes and are decoded there: the same word counts", () => {
+    expect(shippableSource(unpackSegment)).toBe("engine:receiver/packed-lines#unpackSegment");
+    const packed = parts.map((p) => [Buffer.from(p.slice(0, 2000).join("\n") + "\n"), Buffer.from(p.slice(2000).join("\n") + "\n")]);
+    const counts = both((ctx) => {
+      const segments = new RDD<Uint8Array>(packed, ctx);
+      segments.recordCounts = parts.map((p) => p.length);
+      return segments.flatMap(unpackSegment).flatMap(split).mapToPair(one).reduceByKey(add);
+    });
+    const fromStrings = new RDD(parts, onMain).flatMap(split).mapToPair(one).reduceByKey(add).partitions;
+    expect(counts.alone).toEqual(fromStrings);
+    expect(counts.shared).toEqual(fromStrings);
+    expect(counts.ranOnWorker).toBeGreaterThan(0);
   });
 
   it("an engine name a worker cannot load runs on the main thread, and is not posted again", () => {
