@@ -57,9 +57,6 @@ export class BlockGenerator<T> {
   /** Records accepted but not yet pushed in a block. */
   get numBufferedRecords(): number { return this.buffer.length + this.linesInSegments + this.recordsWaiting; }
 
-  /** True when a record stored now might have to wait: a rate limit is set, or records wait already. */
-  get mayThrottle(): boolean { return this.rateLimiter.isLimited || this.waiting.length > 0; }
-
   /** True while throttled records wait for the rate limiter. */
   get isThrottled(): boolean { return this.waiting.length > 0; }
 

@@ -78,7 +78,7 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
     return this.blockGenerator.addData(record);
   }
 
-  get mayThrottle(): boolean { return this.blockGenerator.mayThrottle; }
+  get rateLimit(): number { return this.blockGenerator.rateLimit; }
 
   pushPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined {
     return this.blockGenerator.addPackedLines(segment, count);

@@ -6,8 +6,8 @@ export interface ReceiverSupervisorPort<T> {
   readonly streamId: number;
   pushSingle(record: T): Promise<void> | undefined;
   pushPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined;
-  /** True when a record stored now might be held back by the rate limiter. */
-  readonly mayThrottle: boolean;
+  /** The limit of stored records per second (Infinity when unlimited). */
+  readonly rateLimit: number;
   pushBlock(records: T[], metadata?: unknown): void;
   reportError(message: string, error?: unknown): void;
   restartReceiver(message: string, error?: unknown, delayMs?: number): void;
@@ -96,9 +96,9 @@ export abstract class Receiver<T> {
     return this.supervisor.pushPackedLines(segment, count);
   }
 
-  /** True when a record stored now might be held back by the rate limiter. @internal */
-  get mayThrottle(): boolean {
-    return this.supervisor.mayThrottle;
+  /** The limit of stored records per second now (maxRate, or backpressure's), Infinity when unlimited. @internal */
+  get rateLimit(): number {
+    return this.supervisor.rateLimit;
   }
 
   /** Stores `records` as one block, at once; the block is one partition of the next batch. */

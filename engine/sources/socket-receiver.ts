@@ -83,9 +83,11 @@ export class SocketReceiver<T> extends Receiver<T> {
   /**
    * socketTextStream's loop, the same as `receive` with bytesToLines but driven by 'data' events:
    * an async iterator costs a promise per line, which capped a socket at about 800k lines/s.
-   * Lines are stored packed, a chunk's lines at once (see PackedLines). When a rate limit is set
-   * they are stored one by one, as `store(line)` would be, and the socket is paused while the
-   * limiter holds a line back, so lines stay in order.
+   * Lines are stored packed, a chunk's lines at once (see PackedLines). Under a rate limit a
+   * segment is stored packed only when its lines take at most a millisecond of the limit, so it
+   * enters its block within a millisecond of when its last line alone would have. Otherwise its
+   * lines are stored one by one, as `store(line)` would be. While the limiter holds something
+   * back the socket is paused, so lines stay in order.
    */
   private receiveLines(socket: net.Socket, gen: number): void {
     const current = () => gen === this.generation && !this.isStopped();
@@ -96,35 +98,41 @@ export class SocketReceiver<T> extends Receiver<T> {
       if (current()) this.restart("Socket data stream had no more data");
       if (socket === this.socket && gen === this.generation) this.closeSocket();
     };
-    const storeFrom = (lines: string[], from: number): void => {
-      for (let i = from; i < lines.length; i++) {
-        if (!current()) return;
-        const wait = this.storeOrThrottle(lines[i] as unknown as T);
-        if (wait === undefined) continue;
-        throttled = true;
-        socket.pause();
-        void wait.then(() => {
-          throttled = false;
-          storeFrom(lines, i + 1);
-          if (throttled) return;
-          if (ended) finish();
-          else socket.resume();
-        });
-        return;
+    const hold = (wait: Promise<void>, resume: () => void): void => {
+      throttled = true;
+      socket.pause();
+      void wait.then(() => {
+        throttled = false;
+        resume();
+        if (throttled) return;
+        if (ended) finish();
+        else socket.resume();
+      });
+    };
+    /** Stores segments from `s` on (from its line `i`, when it is being stored line by line). */
+    const storeFrom = (segments: LineSegment[], s: number, lines?: string[], i = 0): void => {
+      for (; s < segments.length; s++, lines = undefined, i = 0) {
+        const { segment, count } = segments[s];
+        if (lines === undefined && count * 1000 <= this.rateLimit) {
+          if (!current()) return;
+          const wait = this.storePackedLinesOrThrottle(segment, count);
+          const next = s + 1;
+          if (wait !== undefined) return hold(wait, () => storeFrom(segments, next));
+          continue;
+        }
+        const split = lines ?? unpackSegment(segment);
+        for (; i < split.length; i++) {
+          if (!current()) return;
+          const wait = this.storeOrThrottle(split[i] as unknown as T);
+          const at = s, next = i + 1;
+          if (wait !== undefined) return hold(wait, () => storeFrom(segments, at, split, next));
+        }
       }
     };
-    const store = (segments: LineSegment[]): void => {
-      for (const { segment, count } of segments) {
-        if (!current()) return;
-        // Unlimited, a store never waits.
-        if (!this.mayThrottle) this.storePackedLinesOrThrottle(segment, count);
-        else storeFrom(unpackSegment(segment), 0);
-      }
-    };
-    socket.on("data", (chunk: Buffer) => store(packer.push(chunk)));
+    socket.on("data", (chunk: Buffer) => storeFrom(packer.push(chunk), 0));
     socket.on("end", () => {
       ended = true;
-      store(packer.end());
+      storeFrom(packer.end(), 0);
       if (!throttled) finish();
     });
   }

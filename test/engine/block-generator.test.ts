@@ -105,7 +105,7 @@ describe("BlockGenerator", () => {
     const clock = new ManualClock(0);
     const { gen, blocks } = generator(clock, 10);
     gen.start();
-    expect(gen.mayThrottle).toBe(true);
+    expect(gen.rateLimit).toBe(10);
     expect(gen.addPackedLines(bytes("p\n"), 1)).toBeUndefined();
     const admitted: number[] = [];
     void gen.addPackedLines(bytes("q\nr\ns\n"), 3)?.then(() => admitted.push(clock.getTimeMillis()));

@@ -249,6 +249,27 @@ describe("socketTextStream", () => {
     ]);
   });
 
+  it("under a rate limit, stores a chunk's lines packed only when they take at most a millisecond of it; in order across a line split between writes", async () => {
+    for (const [maxRate, packed] of [[4, false], [100_000, true]] as const) {
+      const srv = await server();
+      const { clock, ssc, batches, received } = context((s) => s.socketTextStream("127.0.0.1", srv.port), { "spark.streaming.receiver.maxRate": maxRate });
+      const blocks = jest.spyOn(ssc.receiverTracker, "addBlock");
+      ssc.start();
+      const conn = await srv.connection(0);
+      await write(conn, "a\nb");
+      await waitUntil(() => received() === 1, "the first line");
+      // Two segments: the line split between the writes ("bc"), then the chunk's own lines.
+      await write(conn, "c\nd\ne\n");
+      await waitUntil(() => received() >= 2, "the second line");
+      for (let t = 0; t < 8; t++) await clock.advance(250);
+      await waitUntil(() => received() === 4, "all 4 lines");
+      await clock.advance(1000);
+      expect(batches.flatMap((b) => b.partitions.flat())).toEqual(["a", "bc", "d", "e"]);
+      expect(new Set(blocks.mock.calls.map(([block]) => block.packed !== undefined))).toEqual(new Set([packed]));
+      await ssc.stop();
+    }
+  });
+
   it("rejects a bad port or host when the stream is created", () => {
     const ssc = new StreamingContext({ appName: "sockets", master: "local[2]", batchDuration: 1000, clock: new ManualClock(0) });
     expect(() => ssc.socketTextStream("localhost", 70000)).toThrow(expect.objectContaining({
