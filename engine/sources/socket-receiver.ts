@@ -3,7 +3,6 @@ import type { Readable } from "stream";
 import { log } from "../log";
 import { Receiver } from "../receiver/receiver";
 import { StorageLevel } from "../storage-level";
-import { unpackSegment } from "../receiver/packed-lines";
 import { LinePacker, LineSegment } from "./line-packer";
 import { bytesToLines } from "./line-splitter";
 
@@ -83,11 +82,10 @@ export class SocketReceiver<T> extends Receiver<T> {
   /**
    * socketTextStream's loop, the same as `receive` with bytesToLines but driven by 'data' events:
    * an async iterator costs a promise per line, which capped a socket at about 800k lines/s.
-   * Lines are stored packed, a chunk's lines at once (see PackedLines). Under a rate limit a
-   * segment is stored packed only when its lines take at most a millisecond of the limit, so it
-   * enters its block within a millisecond of when its last line alone would have. Otherwise its
-   * lines are stored one by one, as `store(line)` would be. While the limiter holds something
-   * back the socket is paused, so lines stay in order.
+   * Lines are stored packed, a chunk's lines at once (see PackedLines). Under a rate limit they
+   * are stored in runs that take at most a millisecond of it (one line each under 1000 lines/s),
+   * so a line enters its block at most a millisecond after its own permit, as `store(line)`
+   * would. While the limiter holds a run back the socket is paused, so lines stay in order.
    */
   private receiveLines(socket: net.Socket, gen: number): void {
     const current = () => gen === this.generation && !this.isStopped();
@@ -98,34 +96,34 @@ export class SocketReceiver<T> extends Receiver<T> {
       if (current()) this.restart("Socket data stream had no more data");
       if (socket === this.socket && gen === this.generation) this.closeSocket();
     };
-    const hold = (wait: Promise<void>, resume: () => void): void => {
-      throttled = true;
-      socket.pause();
-      void wait.then(() => {
-        throttled = false;
-        resume();
-        if (throttled) return;
-        if (ended) finish();
-        else socket.resume();
-      });
-    };
-    /** Stores segments from `s` on (from its line `i`, when it is being stored line by line). */
-    const storeFrom = (segments: LineSegment[], s: number, lines?: string[], i = 0): void => {
-      for (; s < segments.length; s++, lines = undefined, i = 0) {
+    /** Stores segments from `s` on, starting at byte `from` of it. */
+    const storeFrom = (segments: LineSegment[], s: number, from = 0): void => {
+      for (; s < segments.length; s++, from = 0) {
         const { segment, count } = segments[s];
-        if (lines === undefined && count * 1000 <= this.rateLimit) {
+        const runLines = Math.max(1, Math.floor(this.rateLimit / 1000));
+        while (from < segment.length) {
           if (!current()) return;
-          const wait = this.storePackedLinesOrThrottle(segment, count);
-          const next = s + 1;
-          if (wait !== undefined) return hold(wait, () => storeFrom(segments, next));
-          continue;
-        }
-        const split = lines ?? unpackSegment(segment);
-        for (; i < split.length; i++) {
-          if (!current()) return;
-          const wait = this.storeOrThrottle(split[i] as unknown as T);
-          const at = s, next = i + 1;
-          if (wait !== undefined) return hold(wait, () => storeFrom(segments, at, split, next));
+          let run = segment;
+          let lines = count;
+          if (from > 0 || count > runLines) {
+            let end = from - 1;
+            for (lines = 0; lines < runLines && end + 1 < segment.length; lines++) end = segment.indexOf(10, end + 1);
+            run = segment.subarray(from, end + 1);
+          }
+          const wait = this.storePackedLinesOrThrottle(run, lines);
+          from += run.length;
+          if (wait === undefined) continue;
+          const at = s, next = from;
+          throttled = true;
+          socket.pause();
+          void wait.then(() => {
+            throttled = false;
+            storeFrom(segments, at, next);
+            if (throttled) return;
+            if (ended) finish();
+            else socket.resume();
+          });
+          return;
         }
       }
     };

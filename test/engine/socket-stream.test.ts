@@ -249,11 +249,11 @@ describe("socketTextStream", () => {
     ]);
   });
 
-  it("under a rate limit, stores a chunk's lines packed only when they take at most a millisecond of it; in order across a line split between writes", async () => {
-    for (const [maxRate, packed] of [[4, false], [100_000, true]] as const) {
+  it("under a rate limit, stores lines in runs of at most a millisecond of it (one line each at 4/s), in order across a line split between writes", async () => {
+    for (const [maxRate, runs] of [[4, [1, 1, 1, 1]], [100_000, [1, 1, 2]]] as const) {
       const srv = await server();
-      const { clock, ssc, batches, received } = context((s) => s.socketTextStream("127.0.0.1", srv.port), { "spark.streaming.receiver.maxRate": maxRate });
-      const blocks = jest.spyOn(ssc.receiverTracker, "addBlock");
+      const { clock, ssc, stream, batches, received } = context((s) => s.socketTextStream("127.0.0.1", srv.port), { "spark.streaming.receiver.maxRate": maxRate });
+      const stored = jest.spyOn(stream.supervisor, "pushPackedLines");
       ssc.start();
       const conn = await srv.connection(0);
       await write(conn, "a\nb");
@@ -265,7 +265,8 @@ describe("socketTextStream", () => {
       await waitUntil(() => received() === 4, "all 4 lines");
       await clock.advance(1000);
       expect(batches.flatMap((b) => b.partitions.flat())).toEqual(["a", "bc", "d", "e"]);
-      expect(new Set(blocks.mock.calls.map(([block]) => block.packed !== undefined))).toEqual(new Set([packed]));
+      expect(stored.mock.calls.map(([, count]) => count)).toEqual(runs);
+      expect(stored.mock.calls.map(([run]) => Buffer.from(run).toString())).toEqual(maxRate === 4 ? ["a\n", "bc\n", "d\n", "e\n"] : ["a\n", "bc\n", "d\ne\n"]);
       await ssc.stop();
     }
   });
