@@ -34,8 +34,9 @@ interface OpenSegment extends Segment {
  * The saved batches of one stream, in append-only segment files (`segment-<n>`, ten batches
  * each): a stream that must keep many past batches across a restart (an incremental window keeps
  * a whole window of reduced batches) saves each batch once per process, when it first needs
- * saving, and refers to the range in its metadata, so a checkpoint costs one batch, not a window. Appending costs no file creation, rename or deletion per batch: on a VM disk those
- * were most of an empty windowed batch's time.
+ * saving, and refers to the range in its metadata, so a checkpoint costs one batch, not a window.
+ * Appending costs no file creation, rename or deletion per batch: on a VM disk those were most of
+ * an empty windowed batch's time.
  *
  * Each batch is a frame (length, time, then the checksummed checkpoint encoding). Nothing is
  * fsynced: a batch survives a process crash, and one lost to a power cut, or torn by a kill

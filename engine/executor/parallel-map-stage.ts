@@ -78,7 +78,7 @@ export function runMapStage<K, V, C>(
   return outputs;
 }
 
-/** Per stage (by its first function): the lowest cost of copying one of its records timed so far. */
+/** Per stage (by its `stageKey`): the lowest cost of copying one of its records timed so far. */
 const copyCosts = new WeakMap<object, number>();
 
 /**
@@ -112,7 +112,7 @@ function copyNanosPerRecord(elements: readonly unknown[], records: number): numb
 
 const COPY_SAMPLE = 2000;
 
-/** Stages (by their first function) whose map tasks were worth posting on their last run. */
+/** Stages (by their `stageKey`) whose map tasks were worth posting on their last run. */
 const paidLastTime = new WeakSet<object>();
 
 interface PostedTasks {

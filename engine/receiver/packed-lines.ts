@@ -41,6 +41,18 @@ export function unpackSegment(segment: Uint8Array): string[] {
 }
 shipByName(unpackSegment, "receiver/packed-lines", "unpackSegment");
 
+/**
+ * The next `maxLines` lines of `segment` from byte `from` (fewer at its end): the byte after the
+ * last one's `\n`, and how many lines that is.
+ */
+export function lineRun(segment: Uint8Array, from: number, maxLines: number): { end: number; lines: number } {
+  let end = from;
+  let lines = 0;
+  // Every line ends with `\n`, so a search from inside the segment always finds one.
+  for (; lines < maxLines && end < segment.length; lines++) end = segment.indexOf(10, end) + 1;
+  return { end, lines };
+}
+
 /** The number of lines in `segment`: its `\n` bytes. */
 export function linesInSegment(segment: Buffer): number {
   let n = 0;

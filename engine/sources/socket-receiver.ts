@@ -3,6 +3,7 @@ import type { Readable } from "stream";
 import { log } from "../log";
 import { Receiver } from "../receiver/receiver";
 import { StorageLevel } from "../storage-level";
+import { lineRun } from "../receiver/packed-lines";
 import { LinePacker, LineSegment } from "./line-packer";
 import { bytesToLines } from "./line-splitter";
 
@@ -103,15 +104,10 @@ export class SocketReceiver<T> extends Receiver<T> {
         const runLines = Math.max(1, Math.floor(this.rateLimit / 1000));
         while (from < segment.length) {
           if (!current()) return;
-          let run = segment;
-          let lines = count;
-          if (from > 0 || count > runLines) {
-            let end = from - 1;
-            for (lines = 0; lines < runLines && end + 1 < segment.length; lines++) end = segment.indexOf(10, end + 1);
-            run = segment.subarray(from, end + 1);
-          }
-          const wait = this.storePackedLinesOrThrottle(run, lines);
-          from += run.length;
+          const whole = from === 0 && count <= runLines;
+          const { end, lines } = whole ? { end: segment.length, lines: count } : lineRun(segment, from, runLines);
+          const wait = this.storePackedLinesOrThrottle(whole ? segment : segment.subarray(from, end), lines);
+          from = end;
           if (wait === undefined) continue;
           const at = s, next = from;
           throttled = true;

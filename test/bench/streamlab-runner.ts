@@ -157,7 +157,11 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
       // A clearly overloaded probe stops early, before it exhausts the heap or wastes the run's time.
       const watchdog = setInterval(() => {
         // Garbage counts too: only memory still too big after a full collection stops the probe.
-        const memoryGB = memoryInUse() > MAX_PROBE_MEMORY_GB * 2 ** 30 ? (heapUsed(), memoryInUse() / 2 ** 30) : 0;
+        let memoryGB = memoryInUse() / 2 ** 30;
+        if (memoryGB > MAX_PROBE_MEMORY_GB) {
+          heapUsed();
+          memoryGB = memoryInUse() / 2 ** 30;
+        }
         const last = batches[batches.length - 1];
         if (memoryGB > MAX_PROBE_MEMORY_GB) aborted = `stopped early: heap + buffers above ${MAX_PROBE_MEMORY_GB} GB`;
         else if (last && last.schedulingDelay > Math.max(10_000, 10 * spec.shape.batchMs)) aborted = `stopped early: scheduling delay ${last.schedulingDelay} ms`;
