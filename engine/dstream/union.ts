@@ -19,7 +19,7 @@ export class UnionDStream<T> extends DStream<T> {
       if (!rdd) throw new Error(`Could not generate RDD from a parent for unifying at time ${time} ms`);
       rdds.push(rdd);
     }
-    return new RDD(rdds.flatMap((r) => r.partitions), this.ssc.rddContext);
+    return RDD.unionAll(rdds, this.ssc.rddContext);
   }
 }
 

@@ -1,7 +1,8 @@
 import * as v8 from "v8";
-import type { RDD } from "../rdd/rdd";
+import type { Pipeline, RDD } from "../rdd/rdd";
 import { combineMapTask } from "../rdd/map-side-combine";
 import { HashPartitioner, Partitioner } from "../rdd/partitioner";
+import type { NarrowRecipe } from "../rdd/narrow-steps";
 import type { Aggregator } from "../rdd/shuffle";
 import { CLAIM_FREE, CLAIM_MAIN, MapTaskMessage } from "./protocol";
 import { markNotShippable, shippableSource } from "./shippable";
@@ -51,8 +52,7 @@ export function runMapStage<K, V, C>(
   let posted = paidLastTime.has(stage) ? postTasks(plan, threads, partitioner, op) : undefined;
   const started = process.hrtime.bigint();
   local(0);
-  const elements = plan.base.partitions[0];
-  const records = plan.base.recordCounts?.[0] ?? elements.length;
+  const { records: elements, recordCount: records } = plan.tasks[0] as Pipeline;
   const nanosPerRecord = Number(process.hrtime.bigint() - started) / records;
   const pays = records >= workerTuning.minTaskRecords && nanosPerRecord >= workerTuning.minNanosPerRecord
     && copyCostAtMost(stage, elements, records, workerTuning.minCostOverCopy > 0 ? nanosPerRecord / workerTuning.minCostOverCopy : Infinity);
@@ -124,25 +124,33 @@ interface PostedTasks {
   remote: Set<number>;
 }
 
-/** Posts the stage's last tasks, last first, so that workers and this thread meet in the middle. */
+/**
+ * Posts the stage's last tasks, last first, so that workers and this thread meet in the middle.
+ * A task on another chain than task 0's (the other side of a union) stays here.
+ */
 function postTasks(plan: ShipPlan, threads: number, partitioner: Partitioner, op: string): PostedTasks | undefined {
   const pool = TaskWorkerPool.get(threads);
   if (pool === undefined) return undefined;
-  const n = plan.base.partitions.length;
+  const n = plan.tasks.length;
+  const candidates: number[] = [];
+  for (let m = 1; m < n; m++) if (plan.tasks[m] !== undefined) candidates.push(m);
   const workers = pool.size;
-  const count = Math.min(n - 1, Math.ceil((n * workers) / (workers + 1)));
+  // Of the k tasks on task 0's chain, workers take k·w/(w+1): as many each as this thread.
+  const count = Math.min(candidates.length, Math.ceil(((candidates.length + 1) * workers) / (workers + 1)));
   const claims = new Int32Array(new SharedArrayBuffer(4 * n));
   const dispatch = pool.newDispatch();
   const remote = new Set<number>();
-  for (let m = n - 1, i = 0; m >= n - count; m--, i++) {
-    const records = plan.base.partitions[m];
-    if (pool.post(i, { dispatch, task: m, claims, ...plan.functions, numPartitions: partitioner.numPartitions, op, records })) remote.add(m);
+  for (let c = candidates.length - 1, i = 0; c >= candidates.length - count; c--, i++) {
+    const m = candidates[c];
+    const task = plan.tasks[m] as Pipeline;
+    if (pool.post(i, { dispatch, task: m, claims, ...plan.functions, numPartitions: partitioner.numPartitions, op, records: task.records })) remote.add(m);
   }
   return { pool, dispatch, claims, remote };
 }
 
 interface ShipPlan {
-  base: RDD<unknown>;
+  /** Per map task: what it reads, when it runs task 0's chain; otherwise it stays here. */
+  tasks: (Pipeline | undefined)[];
   functions: Pick<MapTaskMessage, "recipes" | "createCombiner" | "mergeValue">;
   userFunctions: object[];
   /** The stage's own function, the same on every batch (a chain's first may be the engine's unpackSegment). */
@@ -152,7 +160,7 @@ interface ShipPlan {
 /** What a worker needs to run the stage's map tasks, or undefined when some of it cannot go. */
 function shipPlan<K, V, C>(source: RDD<readonly [K, V]>, agg: Aggregator<V, C>, partitioner: Partitioner): ShipPlan | undefined {
   if (partitioner.constructor !== HashPartitioner) return undefined;
-  const pipeline = source.pipeline();
+  const pipeline = source.pipelineOf(0);
   if (pipeline === undefined) return undefined;
   const recipes: { kind: string; src: string }[] = [];
   for (const r of pipeline.recipes) {
@@ -165,5 +173,14 @@ function shipPlan<K, V, C>(source: RDD<readonly [K, V]>, agg: Aggregator<V, C>, 
   if (createCombiner === undefined || mergeValue === undefined) return undefined;
   const userFunctions = [...pipeline.recipes.map((r) => r.fn), agg.createCombiner, agg.mergeValue];
   const stageKey = pipeline.recipes.length > 0 ? pipeline.recipes[pipeline.recipes.length - 1].fn : agg.mergeValue;
-  return { base: pipeline.base, functions: { recipes, createCombiner, mergeValue }, userFunctions, stageKey };
+  const tasks: (Pipeline | undefined)[] = [pipeline];
+  for (let m = 1, n = source.numPartitions; m < n; m++) {
+    const task = source.pipelineOf(m);
+    tasks.push(task !== undefined && sameChain(task.recipes, pipeline.recipes) ? task : undefined);
+  }
+  return { tasks, functions: { recipes, createCombiner, mergeValue }, userFunctions, stageKey };
+}
+
+function sameChain(a: readonly NarrowRecipe[], b: readonly NarrowRecipe[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.fn === b[i].fn && r.kind === b[i].kind);
 }

@@ -34,6 +34,23 @@ export interface NarrowLineage<S, T> {
   recipe?: NarrowRecipe;
 }
 
+/** A partition's records and the narrow chain a map task runs on them (RDD.pipelineOf). @internal */
+export interface Pipeline {
+  records: unknown[];
+  /** How many records `records` stands for (a segment of packed lines holds many). */
+  recordCount: number;
+  recipes: NarrowRecipe[];
+}
+
+/**
+ * A union read through to its parents: partition i of the union is a partition of one parent,
+ * in parent order. Reading it copies nothing, so a map task over a union still pipelines (and can
+ * go to a worker thread) partition by partition. @internal
+ */
+export interface UnionLineage {
+  parents: readonly RDD<unknown>[];
+}
+
 /**
  * One batch of a DStream: a partitioned, immutable collection (Spark's RDD), held in memory.
  * Narrow transformations (map, flatMap, filter, mapValues...) are computed when first read, or
@@ -50,6 +67,7 @@ export interface NarrowLineage<S, T> {
 export class RDD<T> {
   private data: T[][] | undefined;
   private readonly lineage: NarrowLineage<unknown, T> | undefined;
+  private readonly unionOf: readonly RDD<unknown>[] | undefined;
   /**
    * How many records each partition's elements stand for, when not one each: a partition of
    * packed lines holds segments of many (PackedLines). Sizes map tasks. @internal
@@ -58,15 +76,16 @@ export class RDD<T> {
 
   /**
    * @param partitions the records of each partition, or (internal) the parent and per-record step
-   *   of a narrow transformation, computed when first read
+   *   of a narrow transformation, or the parents of a union, computed when first read
    * @param partitioner how the (pair) records are laid out, when known
    */
   constructor(
-    partitions: T[][] | NarrowLineage<unknown, T>,
+    partitions: T[][] | NarrowLineage<unknown, T> | UnionLineage,
     readonly context: RDDContext = DEFAULT_CONTEXT,
     readonly partitioner?: Partitioner,
   ) {
     if (Array.isArray(partitions)) this.data = partitions;
+    else if ("parents" in partitions) this.unionOf = partitions.parents;
     else this.lineage = partitions;
   }
 
@@ -81,7 +100,9 @@ export class RDD<T> {
 
   /** The number of partitions, without computing a narrow transformation. */
   get numPartitions(): number {
-    return this.data !== undefined ? this.data.length : (this.lineage as NarrowLineage<unknown, T>).parent.numPartitions;
+    if (this.data !== undefined) return this.data.length;
+    if (this.unionOf !== undefined) return this.unionOf.reduce((n, p) => n + p.numPartitions, 0);
+    return (this.lineage as NarrowLineage<unknown, T>).parent.numPartitions;
   }
 
   /**
@@ -97,8 +118,24 @@ export class RDD<T> {
       for (let i = 0; i < part.length; i++) sink(part[i]);
       return;
     }
+    if (this.unionOf !== undefined) {
+      const [parent, local] = this.unionPartition(index);
+      parent.forEachIn(local, sink as (r: unknown) => void);
+      return;
+    }
     const lineage = this.lineage as NarrowLineage<unknown, T>;
     lineage.parent.forEachIn(index, lineage.step(sink));
+  }
+
+  /** The parent of this union that holds partition `index`, and the partition's index there. */
+  private unionPartition(index: number): [RDD<unknown>, number] {
+    let local = index;
+    for (const parent of this.unionOf as readonly RDD<unknown>[]) {
+      const n = parent.numPartitions;
+      if (local < n) return [parent, local];
+      local -= n;
+    }
+    throw new RangeError(`partition ${index} of a union of ${this.numPartitions}`);
   }
 
   /** True until a narrow transformation's records have been computed and kept. @internal */
@@ -174,7 +211,15 @@ export class RDD<T> {
 
   /** The elements of both RDDs (partitions of this, then of `other`). */
   union(other: RDD<T>): RDD<T> {
-    return new RDD([...this.partitions, ...other.partitions], this.context);
+    return RDD.unionAll([this, other], this.context);
+  }
+
+  /**
+   * The elements of all `rdds`, their partitions in order (Spark's `sc.union`). Like Spark's
+   * UnionRDD it reads its parents when it is read, and copies nothing.
+   */
+  static unionAll<T>(rdds: readonly RDD<T>[], context: RDDContext = DEFAULT_CONTEXT): RDD<T> {
+    return new RDD<T>({ parents: rdds as readonly RDD<unknown>[] }, context);
   }
 
   /** The distinct elements (Spark: `map((_, null)).reduceByKey((x, _) => x).map(_._1)`). */
@@ -463,7 +508,7 @@ export class RDD<T> {
   }
 
   /**
-   * One partition, `records`, under the narrow chain `recipes` (as `pipeline()` gives it): what a
+   * One partition, `records`, under the narrow chain `recipes` (as `pipelineOf` gives it): what a
    * worker thread runs a map task on. @internal
    */
   static fromRecipes(records: unknown[], recipes: readonly NarrowRecipe[]): RDD<unknown> {
@@ -473,21 +518,27 @@ export class RDD<T> {
   }
 
   /**
-   * The records this RDD reads without computing them: the nearest computed ancestor and the
-   * narrow transformations from it to this RDD, in order (none when this RDD is computed);
-   * undefined when a step cannot be rebuilt from its function. What a map task on a worker thread
-   * needs. @internal
+   * How partition `index` is read without computing it: the nearest computed ancestor, the
+   * partition of it that is read (a union passes a partition through), and the narrow
+   * transformations from it to this RDD, in order (none when this RDD is computed); undefined
+   * when a step cannot be rebuilt from its function. What a map task on a worker thread needs.
+   * @internal
    */
-  pipeline(): { base: RDD<unknown>; recipes: NarrowRecipe[] } | undefined {
+  pipelineOf(index: number): Pipeline | undefined {
     const recipes: NarrowRecipe[] = [];
     let rdd: RDD<unknown> = this as RDD<unknown>;
+    let at = index;
     while (rdd.data === undefined) {
+      if (rdd.unionOf !== undefined) {
+        [rdd, at] = rdd.unionPartition(at);
+        continue;
+      }
       const lineage = rdd.lineage as NarrowLineage<unknown, unknown>;
       if (lineage.recipe === undefined) return undefined;
       recipes.unshift(lineage.recipe);
       rdd = lineage.parent;
     }
-    return { base: rdd, recipes };
+    return { records: rdd.data[at], recordCount: rdd.recordCounts?.[at] ?? rdd.data[at].length, recipes };
   }
 
   /** @internal */

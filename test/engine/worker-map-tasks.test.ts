@@ -179,6 +179,44 @@ describe("map tasks on worker threads", () => {
     expect(counts.ranOnWorker).toBeGreaterThan(0);
   });
 
+  it("count()'s union with its zero partition reads through to the filter, which goes to a worker; the zero stays here", () => {
+    const zero = (ctx: RDDContext) => RDD.parallelize([[null, 0] as [null, number]], 1, ctx);
+    // DStream.count(): map(_ => (null, 1)).transform(_.union(makeRDD(Seq((null, 0)), 1))).reduceByKey(_ + _)
+    const grep = (ctx: RDDContext) => {
+      const ones = new RDD(parts, ctx).filter((l) => l.includes("AaAa")).map((): [null, number] => [null, 1]);
+      const union = ones.union(zero(ctx));
+      expect(union.isPipelined).toBe(true);
+      expect(union.numPartitions).toBe(7);
+      return union.reduceByKey(add);
+    };
+    const expected = parts.flat().filter((l) => l.includes("AaAa")).length;
+    let ranOnWorker = 0;
+    for (let run = 0; run < 3; run++) {
+      const posted = mapTaskCounts.posted;
+      const result = both(grep);
+      // An RDD's reduceByKey keeps its parent's partition count (7); null's hash code is 0.
+      expect(result.alone).toEqual([[[null, expected]], [], [], [], [], [], []]);
+      expect(result.shared).toEqual(result.alone);
+      // Of the six filtered partitions, workers get three; never the zero partition (task 6).
+      expect(mapTaskCounts.posted - posted).toBe(3);
+      ranOnWorker += result.ranOnWorker;
+    }
+    expect(ranOnWorker).toBeGreaterThan(0);
+    expect(both((ctx) => new RDD<string>([], ctx).map((): [null, number] => [null, 1]).union(zero(ctx)).reduceByKey(add)).shared).toEqual([[[null, 0]]]);
+  });
+
+  it("a union of two chains: tasks on task 0's chain go to the worker, the other side's stay here, the output unchanged", () => {
+    const upper = (l: string) => l.toUpperCase().split(" ");
+    const union = (ctx: RDDContext) => new RDD(parts.slice(0, 3), ctx).flatMap(split).union(new RDD(parts.slice(3), ctx).flatMap(upper))
+      .mapToPair(one).reduceByKey(add);
+    const posted = mapTaskCounts.posted;
+    const result = both(union);
+    expect(result.shared).toEqual(result.alone);
+    expect(new Map(result.alone.flat()).get("AAAA")).toBe(parts.slice(3).flat().join(" ").split(" ").filter((w) => w === "AaAa").length);
+    // Tasks 1 and 2 run task 0's chain (split): workers get ceil(3 · 1/2) = 2 of them.
+    expect(mapTaskCounts.posted - posted).toBe(2);
+  });
+
   it("an engine name a worker cannot load runs on the main thread, and is not posted again", () => {
     const words = (l: string) => l.split(" ");
     shipByName(words, "tools/no-such-module", "words");
