@@ -37,6 +37,13 @@ export class BlockGenerator<T> {
   private drainTimer: TimerHandle | undefined;
   private state: "initialized" | "active" | "stopped" = "initialized";
   private warnedAfterStop = false;
+  /**
+   * Called at each block interval before the block is cut: a receiver reading on another thread
+   * stores here what it has received by now, so the block holds it (as on Spark's receiver
+   * thread), even when this thread was busy with a batch when the interval ended.
+   */
+  beforeCut: (() => void) | undefined;
+
   /** Records accepted so far (those waiting for the rate limiter included). */
   numRecordsAdded = 0;
 
@@ -51,7 +58,10 @@ export class BlockGenerator<T> {
     private readonly push: (records: T[] | PackedLines) => void,
     private readonly name = "receiver",
   ) {
-    this.timer = new RecurringTimer(clock, blockIntervalMs, () => this.cutBlock());
+    this.timer = new RecurringTimer(clock, blockIntervalMs, () => {
+      this.beforeCut?.();
+      this.cutBlock();
+    });
   }
 
   /** Records accepted but not yet pushed in a block. */

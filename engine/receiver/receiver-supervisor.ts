@@ -80,6 +80,10 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
 
   get rateLimit(): number { return this.blockGenerator.rateLimit; }
 
+  setBeforeBlockCut(store: (() => void) | undefined): void {
+    this.blockGenerator.beforeCut = store;
+  }
+
   pushPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined {
     return this.blockGenerator.addPackedLines(segment, count);
   }

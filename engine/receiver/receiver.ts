@@ -8,6 +8,8 @@ export interface ReceiverSupervisorPort<T> {
   pushPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined;
   /** The limit of stored records per second (Infinity when unlimited). */
   readonly rateLimit: number;
+  /** Sets what stores input received on another thread before each block is cut (BlockGenerator.beforeCut). */
+  setBeforeBlockCut(store: (() => void) | undefined): void;
   pushBlock(records: T[], metadata?: unknown): void;
   reportError(message: string, error?: unknown): void;
   restartReceiver(message: string, error?: unknown, delayMs?: number): void;
@@ -94,6 +96,14 @@ export abstract class Receiver<T> {
    */
   storePackedLinesOrThrottle(segment: Uint8Array, count: number): Promise<void> | undefined {
     return this.supervisor.pushPackedLines(segment, count);
+  }
+
+  /**
+   * For a receiver that reads on another thread: `store` is called at each block interval, before
+   * the block is cut, to store what has been received by then. @internal
+   */
+  storeBeforeEachBlock(store: (() => void) | undefined): void {
+    this.supervisor.setBeforeBlockCut(store);
   }
 
   /** The limit of stored records per second now (maxRate, or backpressure's), Infinity when unlimited. @internal */

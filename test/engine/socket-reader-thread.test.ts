@@ -1,0 +1,82 @@
+import * as net from "net";
+import { ThreadSocket } from "../../engine/sources/socket-reader-thread";
+
+/*
+ * socketTextStream reads its connection on a thread of its own (ThreadSocket), as Spark's
+ * receiver does. Real loopback sockets: every byte must arrive in order, nothing while paused,
+ * and errors and closing must look like a net.Socket's.
+ */
+
+function listen(onConnection: (s: net.Socket) => void): Promise<net.Server> {
+  const server = net.createServer(onConnection);
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port;
+const close = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/** Eight megabytes of lines that differ everywhere, so a lost, doubled or swapped chunk shows. */
+const payload = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `line ${i} ${"x".repeat(i % 61)}\n`).join(""));
+
+describe("ThreadSocket", () => {
+  it("hands every byte over in order, and fires no 'data' or 'end' while paused", async () => {
+    const server = await listen((s) => {
+      // Several writes, so that the reader sees many chunks.
+      for (let at = 0; at < payload.length; at += 1_000_003) s.write(payload.subarray(at, at + 1_000_003));
+      s.end();
+    });
+    const socket = new ThreadSocket("127.0.0.1", portOf(server));
+    const chunks: Buffer[] = [];
+    let paused = false;
+    let whilePaused = 0;
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.on("error", reject);
+      socket.on("data", (chunk) => {
+        if (paused) whilePaused++;
+        chunks.push(chunk);
+        if (chunks.length % 3 === 0) {
+          paused = true;
+          socket.pause();
+          setImmediate(() => { paused = false; socket.resume(); });
+        }
+      });
+      socket.on("end", () => { if (paused) whilePaused++; resolve(); });
+    });
+    await ended;
+    socket.destroy();
+    await close(server);
+    expect(whilePaused).toBe(0);
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+  });
+
+  it("a refused connection is an 'error' with the socket's code and message", async () => {
+    const server = await listen(() => {});
+    const port = portOf(server);
+    await close(server);
+    const socket = new ThreadSocket("127.0.0.1", port);
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => socket.on("error", resolve));
+    socket.destroy();
+    expect(error.code).toBe("ECONNREFUSED");
+    expect(error.message).toBe(`connect ECONNREFUSED 127.0.0.1:${port}`);
+  });
+
+  it("connects, and destroy() closes the connection and emits nothing after", async () => {
+    let serverSide: net.Socket | undefined;
+    const closed = new Promise<void>((resolve) => {
+      void listen((s) => { serverSide = s; s.on("close", () => resolve()); s.write("before\n"); }).then((server) => {
+        const socket = new ThreadSocket("127.0.0.1", portOf(server));
+        socket.once("connect", () => {
+          socket.on("data", () => {
+            socket.destroy();
+            socket.on("data", () => { throw new Error("data after destroy"); });
+            (serverSide as net.Socket).write("after\n");
+          });
+        });
+        void closed.then(() => close(server));
+      });
+    });
+    await closed;
+    expect(serverSide?.destroyed).toBe(true);
+  });
+});
