@@ -28,6 +28,23 @@ describe("BlockGenerator", () => {
     expect(gen.numRecordsAdded).toBe(4);
   });
 
+  it("beforeCut stores what another thread received by the end of the interval into that interval's block", async () => {
+    const clock = new ManualClock(1000);
+    const { gen, blocks } = generator(clock);
+    // Lines a reading thread has handed over but this thread has not yet taken, per interval.
+    const pending = [["p1", "p2"], [], ["p3"]];
+    const calls: number[] = [];
+    gen.beforeCut = () => {
+      calls.push(clock.getTimeMillis());
+      for (const line of pending.shift() ?? []) gen.addData(line);
+    };
+    gen.start();
+    gen.addData("a");
+    await clock.advance(600);
+    expect(calls).toEqual([1200, 1400, 1600]);
+    expect(blocks).toEqual([{ time: 1200, records: ["a", "p1", "p2"] }, { time: 1600, records: ["p3"] }]);
+  });
+
   it("stop() pushes what is buffered as a last block and drops later records", async () => {
     const clock = new ManualClock(0);
     const { gen, blocks } = generator(clock);
