@@ -402,8 +402,9 @@ export class StreamingContext {
   /**
    * Lines of text read from a TCP server at `host:port` (e.g. `nc -lk 9999`): bytes are decoded as
    * UTF-8 and split at \n, \r or \r\n. If the server is not there or goes away, the receiver retries
-   * every `spark.streaming.receiverRestartDelay` (2 s) until the context stops. A batch keeps the
-   * bytes as received and decodes its lines each time it is read, as a serialized storage level does.
+   * every `spark.streaming.receiverRestartDelay` (2 s) until the context stops. The socket is read
+   * on a thread of its own, so it keeps being read while a batch runs. A batch keeps the bytes as
+   * received and decodes its lines each time it is read, as a serialized storage level does.
    * @param storageLevel recorded for Spark compatibility (default MEMORY_AND_DISK_SER_2)
    * @example
    * const lines = ssc.socketTextStream("localhost", 9999);

@@ -31,6 +31,8 @@ export type SocketConverter<T> = (input: Readable) => Iterable<T> | AsyncIterabl
  * host:port", the server closing the connection with "Socket data stream had no more data", any
  * other error with "Error receiving data"; each restart waits `spark.streaming.receiverRestartDelay`.
  * So a `nc -lk 9999` that is stopped and started again is simply reconnected to.
+ * socketTextStream's connection is read on a thread of its own (ThreadSocket), as Spark reads a
+ * receiver on its own thread; a custom converter's runs on the main thread, with the converter.
  */
 export class SocketReceiver<T> extends Receiver<T> {
   private socket: net.Socket | LineSocket | undefined;

@@ -279,7 +279,7 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
       const batches = r.batches.map((b) => ({ t: (b.time - r.t0) / 1000, numRecords: b.numRecords, schedulingDelay: b.schedulingDelay, memoryMB: b.memoryMB ?? NaN, rateLimit: b.rateLimit ?? Infinity }));
       results.backpressure.push({ enabled, offeredRate, batches });
       const last = batches[batches.length - 1];
-      log(`  ${enabled ? "on " : "off"}: offered ${fmt(offeredRate)}/s; last batch: scheduling delay ${last?.schedulingDelay} ms, heap + buffers ${last?.memoryMB.toFixed(0)} MB, limit ${fmt(last?.rateLimit ?? NaN)}/s`);
+      log(`  ${enabled ? "on " : "off"}: offered ${fmt(offeredRate)}/s; last batch: scheduling delay ${last?.schedulingDelay} ms, heap + external ${last?.memoryMB.toFixed(0)} MB, limit ${fmt(last?.rateLimit ?? NaN)}/s`);
       heapUsed();
     }
     await save();

@@ -16,10 +16,14 @@ import "../../engine/index";
 v8.setFlagsFromString("--expose-gc");
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? vm.runInNewContext("gc");
 
-/** The JavaScript heap plus array buffers (received socket bytes live there), garbage included. */
+/**
+ * The JavaScript heap plus memory held outside it (`external`: buffers, and received socket bytes,
+ * which live there), garbage included. Not `arrayBuffers`: it leaves out buffers made on another
+ * thread and transferred here, as socketTextStream's reading thread hands its chunks over.
+ */
 export function memoryInUse(): number {
   const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  return m.heapUsed + m.external;
 }
 
 /** Heap in use after full collections. */

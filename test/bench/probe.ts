@@ -29,8 +29,8 @@ export interface BatchRecord {
   schedulingDelay: number;
   processingEndTime: number;
   /**
-   * Memory in use when the batch completed (streamlab only), MB: the JavaScript heap plus array
-   * buffers, where socketTextStream keeps received bytes.
+   * Memory in use when the batch completed (streamlab only), MB: the JavaScript heap plus external
+   * memory, where socketTextStream keeps received bytes (memory.ts: memoryInUse).
    */
   memoryMB?: number;
   /** The receiver's store(record) limit when the batch completed (streamlab only), records/s. */

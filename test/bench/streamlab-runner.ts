@@ -12,7 +12,7 @@ import { slicePool } from "./records";
 import { startSender } from "./sender-process";
 import { buildStreamlab, WindowShape, WorkloadName, WORKLOADS } from "./workloads";
 
-/** A probe whose heap and array buffers pass this is stopped (the heap is 8 GB; the window's batches must fit). */
+/** A probe whose heap and external memory pass this is stopped (the heap is 8 GB; the window's batches must fit). */
 const MAX_PROBE_MEMORY_GB = 5;
 
 const isWindowed = (w: WorkloadName) => WORKLOADS.some((x) => x.name === w && x.windowed);
@@ -163,7 +163,7 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
           memoryGB = memoryInUse() / 2 ** 30;
         }
         const last = batches[batches.length - 1];
-        if (memoryGB > MAX_PROBE_MEMORY_GB) aborted = `stopped early: heap + buffers above ${MAX_PROBE_MEMORY_GB} GB`;
+        if (memoryGB > MAX_PROBE_MEMORY_GB) aborted = `stopped early: heap + external above ${MAX_PROBE_MEMORY_GB} GB`;
         else if (last && last.schedulingDelay > Math.max(10_000, 10 * spec.shape.batchMs)) aborted = `stopped early: scheduling delay ${last.schedulingDelay} ms`;
         if (aborted) finish();
       }, 250);
