@@ -74,7 +74,8 @@ export class ThreadSocket extends EventEmitter implements LineSocket {
   private paused = false;
   private closed = false;
   private readonly held: ReaderMessage[] = [];
-  private consumed = 0;
+  /** Bytes emitted as 'data' since the reading thread was last told (see MAX_UNCONSUMED_BYTES). */
+  private consumedUnreported = 0;
 
   constructor(host: string, port: number, maxUnconsumed = MAX_UNCONSUMED_BYTES) {
     super();
@@ -131,10 +132,10 @@ export class ThreadSocket extends EventEmitter implements LineSocket {
         return;
       case "data": {
         const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
-        this.consumed += chunk.length;
-        if (this.consumed >= CONSUMED_REPORT_BYTES) {
-          this.worker.postMessage({ type: "consumed", bytes: this.consumed });
-          this.consumed = 0;
+        this.consumedUnreported += chunk.length;
+        if (this.consumedUnreported >= CONSUMED_REPORT_BYTES) {
+          this.worker.postMessage({ type: "consumed", bytes: this.consumedUnreported });
+          this.consumedUnreported = 0;
         }
         this.emit("data", chunk);
         return;
