@@ -52,7 +52,7 @@ export function runMapStage<K, V, C>(
   let posted = paidLastTime.has(stage) ? postTasks(plan, threads, partitioner, op) : undefined;
   const started = process.hrtime.bigint();
   local(0);
-  const { records: elements, recordCount: records } = plan.tasks[0] as Pipeline;
+  const { records: elements, recordCount: records } = plan.first;
   const nanosPerRecord = Number(process.hrtime.bigint() - started) / records;
   const pays = records >= workerTuning.minTaskRecords && nanosPerRecord >= workerTuning.minNanosPerRecord
     && copyCostAtMost(stage, elements, records, workerTuning.minCostOverCopy > 0 ? nanosPerRecord / workerTuning.minCostOverCopy : Infinity);
@@ -131,9 +131,13 @@ interface PostedTasks {
 function postTasks(plan: ShipPlan, threads: number, partitioner: Partitioner, op: string): PostedTasks | undefined {
   const pool = TaskWorkerPool.get(threads);
   if (pool === undefined) return undefined;
-  const n = plan.tasks.length;
-  const candidates: number[] = [];
-  for (let m = 1; m < n; m++) if (plan.tasks[m] !== undefined) candidates.push(m);
+  const n = plan.source.numPartitions;
+  // Only now, when tasks are posted, is each task's pipeline looked up.
+  const candidates: [number, Pipeline][] = [];
+  for (let m = 1; m < n; m++) {
+    const task = plan.source.pipelineOf(m);
+    if (task !== undefined && sameChain(task.recipes, plan.first.recipes)) candidates.push([m, task]);
+  }
   const workers = pool.size;
   // Of the k tasks on task 0's chain, workers take k·w/(w+1): as many each as this thread.
   const count = Math.min(candidates.length, Math.ceil(((candidates.length + 1) * workers) / (workers + 1)));
@@ -141,16 +145,17 @@ function postTasks(plan: ShipPlan, threads: number, partitioner: Partitioner, op
   const dispatch = pool.newDispatch();
   const remote = new Set<number>();
   for (let c = candidates.length - 1, i = 0; c >= candidates.length - count; c--, i++) {
-    const m = candidates[c];
-    const task = plan.tasks[m] as Pipeline;
+    const [m, task] = candidates[c];
     if (pool.post(i, { dispatch, task: m, claims, ...plan.functions, numPartitions: partitioner.numPartitions, op, records: task.records })) remote.add(m);
   }
   return { pool, dispatch, claims, remote };
 }
 
 interface ShipPlan {
-  /** Per map task: what it reads, when it runs task 0's chain; otherwise it stays here. */
-  tasks: (Pipeline | undefined)[];
+  /** What the stage's map tasks read. */
+  source: RDD<unknown>;
+  /** Task 0's pipeline: tasks on its chain may go to workers; the others stay here. */
+  first: Pipeline;
   functions: Pick<MapTaskMessage, "recipes" | "createCombiner" | "mergeValue">;
   userFunctions: object[];
   /** The stage's own function, the same on every batch (a chain's first may be the engine's unpackSegment). */
@@ -173,12 +178,7 @@ function shipPlan<K, V, C>(source: RDD<readonly [K, V]>, agg: Aggregator<V, C>, 
   if (createCombiner === undefined || mergeValue === undefined) return undefined;
   const userFunctions = [...pipeline.recipes.map((r) => r.fn), agg.createCombiner, agg.mergeValue];
   const stageKey = pipeline.recipes.length > 0 ? pipeline.recipes[pipeline.recipes.length - 1].fn : agg.mergeValue;
-  const tasks: (Pipeline | undefined)[] = [pipeline];
-  for (let m = 1, n = source.numPartitions; m < n; m++) {
-    const task = source.pipelineOf(m);
-    tasks.push(task !== undefined && sameChain(task.recipes, pipeline.recipes) ? task : undefined);
-  }
-  return { tasks, functions: { recipes, createCombiner, mergeValue }, userFunctions, stageKey };
+  return { source: source as RDD<unknown>, first: pipeline, functions: { recipes, createCombiner, mergeValue }, userFunctions, stageKey };
 }
 
 function sameChain(a: readonly NarrowRecipe[], b: readonly NarrowRecipe[]): boolean {

@@ -2,20 +2,6 @@ import { EventEmitter } from "events";
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from "worker_threads";
 
 /**
- * The part of a net.Socket that socketTextStream's receiver uses: 'connect', 'data' (a Buffer),
- * 'end' and 'error' events, pause/resume and destroy.
- */
-export interface LineSocket {
-  on(event: "data", listener: (chunk: Buffer) => void): this;
-  on(event: "end", listener: () => void): this;
-  on(event: "error", listener: (e: Error) => void): this;
-  once(event: "connect", listener: () => void): this;
-  pause(): this;
-  resume(): this;
-  destroy(): void;
-}
-
-/**
  * The reading thread's code. It is plain JavaScript evaluated by the Worker (no compiled file to
  * find), and uses nothing but net: it reads, hands every chunk over without copying (a socket
  * read's Buffer owns its ArrayBuffer), and stops reading while more than `maxUnconsumed` bytes
@@ -62,12 +48,13 @@ type ReaderMessage =
  * A TCP connection read on its own thread, as Spark's receiver reads on its own thread: the
  * socket is drained while the main thread runs a batch, so the sender is not stalled by TCP's
  * flow control for the length of every batch (which made batches alternate between bursts and
- * near-empty ones). Chunks arrive as 'data' events on the main thread, in order. pause() holds
+ * near-empty ones). It emits what a net.Socket would: 'connect', 'data' (a Buffer, in order, on
+ * the main thread), 'end' and 'error'; socketTextStream's receiver uses nothing else. pause() holds
  * back chunks already handed over, so no 'data' event fires while paused, as with a net.Socket.
  * `drain()` takes the chunks that arrived while the main thread was busy at once, so that a block
  * cut then holds what was received before it, as Spark's receiver thread would have stored it.
  */
-export class ThreadSocket extends EventEmitter implements LineSocket {
+export class ThreadSocket extends EventEmitter {
   private readonly worker: Worker;
   /** Where the reading thread's events arrive, in order. */
   private readonly events: MessagePort;

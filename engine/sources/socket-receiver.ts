@@ -6,7 +6,7 @@ import { StorageLevel } from "../storage-level";
 import { lineRun } from "../receiver/packed-lines";
 import { LinePacker, LineSegment } from "./line-packer";
 import { bytesToLines } from "./line-splitter";
-import { LineSocket, ThreadSocket } from "./socket-reader-thread";
+import { ThreadSocket } from "./socket-reader-thread";
 
 /**
  * Turns a connection's bytes into records (Spark's `InputStream => Iterator[T]`): receives the
@@ -35,7 +35,7 @@ export type SocketConverter<T> = (input: Readable) => Iterable<T> | AsyncIterabl
  * receiver on its own thread; a custom converter's runs on the main thread, with the converter.
  */
 export class SocketReceiver<T> extends Receiver<T> {
-  private socket: net.Socket | LineSocket | undefined;
+  private socket: net.Socket | ThreadSocket | undefined;
   /** Bumped on every start and stop, so callbacks of an old connection are ignored. */
   private generation = 0;
 
@@ -46,7 +46,7 @@ export class SocketReceiver<T> extends Receiver<T> {
   onStart(): void {
     const gen = ++this.generation;
     const lines = (this.bytesToObjects as unknown) === bytesToLines;
-    const socket: net.Socket | LineSocket = lines ? new ThreadSocket(this.host, this.port) : net.createConnection({ host: this.host, port: this.port });
+    const socket: net.Socket | ThreadSocket = lines ? new ThreadSocket(this.host, this.port) : net.createConnection({ host: this.host, port: this.port });
     let connected = false;
     this.socket = socket;
     // Always listening for 'error': an unhandled one would crash the process (and the kernel).
@@ -58,7 +58,7 @@ export class SocketReceiver<T> extends Receiver<T> {
     socket.once("connect", () => {
       connected = true;
       log().info(`SocketReceiver: Connected to ${this.host}:${this.port}`);
-      if (lines) this.receiveLines(socket, gen);
+      if (socket instanceof ThreadSocket) this.receiveLines(socket, gen);
       else void this.receive(socket as net.Socket, gen);
     });
   }
@@ -93,7 +93,7 @@ export class SocketReceiver<T> extends Receiver<T> {
    * so a line enters its block at most a millisecond after its own permit, as `store(line)`
    * would. While the limiter holds a run back the socket is paused, so lines stay in order.
    */
-  private receiveLines(socket: LineSocket, gen: number): void {
+  private receiveLines(socket: ThreadSocket, gen: number): void {
     const current = () => gen === this.generation && !this.isStopped();
     const packer = new LinePacker();
     let throttled = false;
@@ -129,7 +129,7 @@ export class SocketReceiver<T> extends Receiver<T> {
       }
     };
     socket.on("data", (chunk: Buffer) => storeFrom(packer.push(chunk), 0));
-    if (socket instanceof ThreadSocket) this.storeBeforeEachBlock(() => { if (current()) socket.drain(); });
+    this.storeBeforeEachBlock(() => { if (current()) socket.drain(); });
     socket.on("end", () => {
       ended = true;
       storeFrom(packer.end(), 0);
