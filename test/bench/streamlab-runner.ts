@@ -59,6 +59,12 @@ export class PoolInputDStream extends InputDStream<string> {
  * The in-process generator as a custom Receiver: record k of the pool (cycled) is due at
  * `t0 + k / rate`; every block interval the records due so far are stored as one block (what the
  * block generator would cut), so the generator costs almost nothing and never falls behind on its own.
+ *
+ * Spark's generator (SparkBench.PoolReceiver) stores on a thread of its own, so its blocks stay one
+ * block interval each while a batch runs. This timer shares the main thread with the batches and
+ * fires late when one runs long; it then stores what fell due in each missed interval as a block of
+ * its own, as Spark's thread would have, rather than one block of them all (which left a map stage
+ * one huge task that no worker could share).
  */
 export class PoolReceiver extends Receiver<string> {
   private timer: NodeJS.Timeout | undefined;
@@ -71,18 +77,7 @@ export class PoolReceiver extends Receiver<string> {
 
   onStart(): void {
     const tick = () => {
-      const now = Date.now();
-      const due = Math.floor(((now - this.t0) * this.rate) / 1000);
-      const n = due - this.stored;
-      if (n > 0) {
-        const block: string[] = new Array(n);
-        for (let i = 0; i < n; i++) {
-          block[i] = this.pool[this.next];
-          if (++this.next === this.pool.length) this.next = 0;
-        }
-        this.stored = due;
-        this.storeBlock(block);
-      }
+      this.storeDueUpTo(Date.now());
       const nextTick = this.t0 + (Math.floor((Date.now() - this.t0) / this.blockMs) + 1) * this.blockMs;
       this.timer = setTimeout(tick, Math.max(0, nextTick - Date.now()));
     };
@@ -91,6 +86,35 @@ export class PoolReceiver extends Receiver<string> {
 
   onStop(): void {
     clearTimeout(this.timer);
+  }
+
+  /**
+   * Stores the records due by `now` not stored yet: those due in each block interval passed since
+   * the last call as a block of their own, then those due since the last boundary. @internal
+   */
+  storeDueUpTo(now: number): void {
+    const firstBoundary = this.t0 + (Math.floor((this.dueTime(this.stored) - this.t0) / this.blockMs) + 1) * this.blockMs;
+    for (let boundary = firstBoundary; boundary < now; boundary += this.blockMs) this.storeDueBy(boundary);
+    this.storeDueBy(now);
+  }
+
+  /** When record `k` is due (milliseconds). */
+  private dueTime(k: number): number {
+    return this.t0 + (k * 1000) / this.rate;
+  }
+
+  /** Stores, as one block, the records due by `time` not stored yet. */
+  private storeDueBy(time: number): void {
+    const due = Math.floor(((time - this.t0) * this.rate) / 1000);
+    const n = due - this.stored;
+    if (n <= 0) return;
+    const block: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      block[i] = this.pool[this.next];
+      if (++this.next === this.pool.length) this.next = 0;
+    }
+    this.stored = due;
+    this.storeBlock(block);
   }
 }
 
