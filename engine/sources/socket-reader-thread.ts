@@ -35,7 +35,11 @@ parentPort.on("message", (m) => {
 /** Bytes read but not yet taken by the receiver, above which the reading thread stops reading. */
 export const MAX_UNCONSUMED_BYTES = 256 * 1024 * 1024;
 
-/** Consumed bytes are reported back to the reading thread in steps of this many, not per chunk. */
+/**
+ * Consumed bytes are reported back to the reading thread in steps of this many, not per chunk, or
+ * of a quarter of a smaller bound: the reading thread resumes once at most half its bound is
+ * unconsumed, so a step above that would never come and reading would stop for good.
+ */
 const CONSUMED_REPORT_BYTES = 4 * 1024 * 1024;
 
 type ReaderMessage =
@@ -63,9 +67,12 @@ export class ThreadSocket extends EventEmitter {
   private readonly held: ReaderMessage[] = [];
   /** Bytes emitted as 'data' since the reading thread was last told (see MAX_UNCONSUMED_BYTES). */
   private consumedUnreported = 0;
+  /** The step in which consumed bytes are reported (CONSUMED_REPORT_BYTES). */
+  private readonly reportEvery: number;
 
   constructor(host: string, port: number, maxUnconsumed = MAX_UNCONSUMED_BYTES) {
     super();
+    this.reportEvery = Math.max(1, Math.min(CONSUMED_REPORT_BYTES, Math.floor(maxUnconsumed / 4)));
     const { port1, port2 } = new MessageChannel();
     this.events = port1;
     this.worker = new Worker(READER_SOURCE, { eval: true, workerData: { host, port, maxUnconsumed, out: port2 }, transferList: [port2] });
@@ -120,7 +127,7 @@ export class ThreadSocket extends EventEmitter {
       case "data": {
         const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
         this.consumedUnreported += chunk.length;
-        if (this.consumedUnreported >= CONSUMED_REPORT_BYTES) {
+        if (this.consumedUnreported >= this.reportEvery) {
           this.worker.postMessage({ type: "consumed", bytes: this.consumedUnreported });
           this.consumedUnreported = 0;
         }

@@ -79,4 +79,31 @@ describe("ThreadSocket", () => {
     await closed;
     expect(serverSide?.destroyed).toBe(true);
   });
+
+  it("with a bound below the 4 MB reporting step, still reads the whole stream (the bound pauses reading, never for good)", async () => {
+    let serverSide: net.Socket | undefined;
+    const server = await listen((s) => {
+      serverSide = s;
+      for (let at = 0; at < payload.length; at += 1_000_003) s.write(payload.subarray(at, at + 1_000_003));
+      s.end();
+    });
+    // 64 KB: the reading thread stops after about one chunk until the main thread reports it consumed.
+    const socket = new ThreadSocket("127.0.0.1", portOf(server), 64 * 1024);
+    const chunks: Buffer[] = [];
+    let stuck: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stuck = setTimeout(() => reject(new Error(`reading stopped after ${Buffer.concat(chunks).length} of ${payload.length} bytes`)), 10_000);
+        socket.on("error", reject);
+        socket.on("data", (chunk) => chunks.push(chunk));
+        socket.on("end", () => resolve());
+      });
+    } finally {
+      clearTimeout(stuck);
+      socket.destroy();
+      serverSide?.destroy();
+      await close(server);
+    }
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+  });
 });
