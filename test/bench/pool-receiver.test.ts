@@ -42,4 +42,11 @@ describe("the bench's in-process generator (PoolReceiver)", () => {
     receiver.storeDueUpTo(1000);
     expect(receiver.blocks).toEqual([["a"], ["b"]]);
   });
+
+  it("a record due exactly on a block boundary is in the block that ends there", () => {
+    // At 5 records/s the first two fall due at 200 and 400 ms, the first two boundaries.
+    const receiver = new RecordingPoolReceiver(pool, 5, 0, 200);
+    receiver.storeDueUpTo(450);
+    expect(receiver.blocks).toEqual([["a"], ["b"]]);
+  });
 });

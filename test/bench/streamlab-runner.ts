@@ -93,14 +93,15 @@ export class PoolReceiver extends Receiver<string> {
    * the last call as a block of their own, then those due since the last boundary. @internal
    */
   storeDueUpTo(now: number): void {
-    const firstBoundary = this.t0 + (Math.floor((this.dueTime(this.stored) - this.t0) / this.blockMs) + 1) * this.blockMs;
+    // The first boundary at or after the next record's due time: its block is the next one stored.
+    const firstBoundary = this.t0 + Math.ceil((this.dueTime(this.stored) - this.t0) / this.blockMs) * this.blockMs;
     for (let boundary = firstBoundary; boundary < now; boundary += this.blockMs) this.storeDueBy(boundary);
     this.storeDueBy(now);
   }
 
-  /** When record `k` is due (milliseconds). */
+  /** When record `k` (from 0) is due, in milliseconds: by then k + 1 records are due. */
   private dueTime(k: number): number {
-    return this.t0 + (k * 1000) / this.rate;
+    return this.t0 + ((k + 1) * 1000) / this.rate;
   }
 
   /** Stores, as one block, the records due by `time` not stored yet. */
