@@ -1,4 +1,5 @@
 import * as net from "net";
+import { Worker } from "worker_threads";
 import { ThreadSocket } from "../../engine/sources/socket-reader-thread";
 
 /*
@@ -105,5 +106,50 @@ describe("ThreadSocket", () => {
       await close(server);
     }
     expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+  });
+
+  it("stops reading at its bound while the main thread is busy, so TCP slows the sender", async () => {
+    // The sender must keep writing while this thread is blocked, so it runs on a thread of its own
+    // and counts, in shared memory, the megabytes the kernel has taken from it.
+    const SENDER = `
+      const { parentPort, workerData } = require("worker_threads");
+      const net = require("net");
+      const flushed = new Int32Array(workerData.flushed);
+      const megabyte = Buffer.alloc(1 << 20, 120);
+      const server = net.createServer((s) => {
+        s.on("error", () => {});
+        let left = workerData.megabytes;
+        const next = () => { if (left-- === 0) { s.end(); return; } s.write(megabyte, () => { Atomics.add(flushed, 0, 1); next(); }); };
+        next();
+      });
+      server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
+    `;
+    const megabytes = 64;
+    const flushed = new Int32Array(new SharedArrayBuffer(4));
+    const sender = new Worker(SENDER, { eval: true, workerData: { flushed: flushed.buffer, megabytes } });
+    const port = await new Promise<number>((resolve) => sender.once("message", resolve));
+    const socket = new ThreadSocket("127.0.0.1", port, 256 * 1024);
+    let received = 0;
+    let flushedWhileBusy = -1;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.on("error", reject);
+        socket.once("connect", () => {
+          // A batch that keeps the main thread for 800 ms: nothing is consumed meanwhile.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800);
+          flushedWhileBusy = Atomics.load(flushed, 0);
+        });
+        socket.on("data", (chunk: Buffer) => { received += chunk.length; });
+        socket.on("end", () => resolve());
+      });
+    } finally {
+      socket.destroy();
+      await sender.terminate();
+    }
+    // The bound (256 KB) plus what the two kernel socket buffers hold (3-4 MB here); without the
+    // bound the reading thread takes all 64 MB in that time.
+    expect(flushedWhileBusy).toBeGreaterThanOrEqual(0);
+    expect(flushedWhileBusy).toBeLessThan(megabytes / 2);
+    expect(received).toBe(megabytes << 20);
   });
 });
