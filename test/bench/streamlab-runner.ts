@@ -109,7 +109,10 @@ export class PoolReceiver extends Receiver<string> {
     this.storeDueBy(now);
   }
 
-  /** The records of a block of `n` from `next` on, one by one (a block longer than `cycle`). */
+  /**
+   * The records of a block of `n` from `next` on, one by one: for a block longer than `cycle` covers,
+   * which a block of one interval never is (only a due time rounded past a boundary makes one longer).
+   */
   private copyFromPool(n: number): string[] {
     const block: string[] = new Array(n);
     for (let i = 0, k = this.next; i < n; i++) {

@@ -19,13 +19,15 @@ const close = (server: net.Server) => new Promise<void>((resolve) => server.clos
 /** Eight megabytes of lines that differ everywhere, so a lost, doubled or swapped chunk shows. */
 const payload = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `line ${i} ${"x".repeat(i % 61)}\n`).join(""));
 
+/** Writes `payload` in several writes, so that the reader sees many chunks, and ends. */
+function sendPayload(s: net.Socket): void {
+  for (let at = 0; at < payload.length; at += 1_000_003) s.write(payload.subarray(at, at + 1_000_003));
+  s.end();
+}
+
 describe("ThreadSocket", () => {
   it("hands every byte over in order, and fires no 'data' or 'end' while paused", async () => {
-    const server = await listen((s) => {
-      // Several writes, so that the reader sees many chunks.
-      for (let at = 0; at < payload.length; at += 1_000_003) s.write(payload.subarray(at, at + 1_000_003));
-      s.end();
-    });
+    const server = await listen(sendPayload);
     const socket = new ThreadSocket("127.0.0.1", portOf(server));
     const chunks: Buffer[] = [];
     let paused = false;
@@ -91,8 +93,7 @@ describe("ThreadSocket", () => {
     let serverSide: net.Socket | undefined;
     const server = await listen((s) => {
       serverSide = s;
-      for (let at = 0; at < payload.length; at += 1_000_003) s.write(payload.subarray(at, at + 1_000_003));
-      s.end();
+      sendPayload(s);
     });
     // 64 KB: the reading thread stops after about one chunk until the main thread reports it consumed.
     const socket = new ThreadSocket("127.0.0.1", portOf(server), 64 * 1024);
