@@ -1,7 +1,7 @@
 import { DStream } from "../dstream/dstream";
 import "../dstream/filtered";
 import "../dstream/mapped";
-import { Errors } from "../errors/messages";
+import { RecordProblems } from "../errors/messages";
 import { shipByName } from "../executor/shippable";
 
 /** One sale: a line `storeid,productid,number,totalprice` of the lecture's exercise. */
@@ -100,8 +100,8 @@ function isPadded(code: number): boolean {
 shipByName(parseSale, "tools/sales-parser", "parseSale");
 
 function malformed(line: string, rule: MalformedSaleRule): SaleParseResult {
-  const err = Errors.malformedSale(line, RULE_TEXT[rule]);
-  return { ok: false, error: { line, rule, code: err.code, message: err.message } };
+  const { code, message } = RecordProblems.malformedSale(line, RULE_TEXT[rule]);
+  return { ok: false, error: { line, rule, code, message } };
 }
 
 /** The two streams parseSales splits a line stream into. */

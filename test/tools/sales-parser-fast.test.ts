@@ -1,10 +1,10 @@
-import { Errors } from "../../engine/errors/messages";
+import { RecordProblems } from "../../engine/errors/messages";
 import { parseSale } from "../../engine/tools/sales-parser";
 import { mulberry32 } from "../../engine/tools/prng";
 
 /** parseSale as it was before its fast path: the definition every line must still agree with. */
 function reference(text: string): unknown {
-  const bad = (rule: string, why: string) => { const e = Errors.malformedSale(text, why); return { ok: false, error: { line: text, rule, code: e.code, message: e.message } }; };
+  const bad = (rule: string, why: string) => { const e = RecordProblems.malformedSale(text, why); return { ok: false, error: { line: text, rule, code: e.code, message: e.message } }; };
   if (text.trim() === "") return bad("empty-line", "the line is empty");
   const fields = text.split(",").map((f) => f.trim());
   if (fields.length !== 4) return bad("field-count", "expected 4 comma-separated fields");
