@@ -13,6 +13,9 @@ interface WaitingRecord<T> {
   resolve: () => void;
 }
 
+/** Never held back by a cut: records stored on this thread, or when the clock cannot say when. */
+const ALWAYS_DUE = -Infinity;
+
 /**
  * Spark's BlockGenerator: buffers single records stored by a receiver and cuts the buffer into a
  * block every `blockInterval` (aligned to the clock's grid); each non-empty block goes to `push`.
@@ -25,11 +28,21 @@ interface WaitingRecord<T> {
  *
  * Lines may also be added packed (addPackedLines, socketTextStream's receiver): such a block is a
  * PackedLines. Packed and single records never share a block, so a switch cuts one early.
+ *
+ * Packed lines read on another thread carry the time they arrived. This thread may be busy with a
+ * batch when a block interval ends; the late cut then takes only the lines that arrived by the end
+ * of its interval (as Spark's receiver thread would have cut them), and cutBlocksDueBy lets a late
+ * batch cut the blocks that are its own before it takes them, and no more. Otherwise a batch that
+ * ran long made the next one take everything received meanwhile, which then ran longer still.
  */
 export class BlockGenerator<T> {
   private buffer: T[] = [];
   /** Segments of packed lines, buffered instead of `buffer` (never both at once). */
   private segments: Uint8Array[] = [];
+  /** How many lines each segment holds. */
+  private segmentLines: number[] = [];
+  /** When each segment arrived, on this generator's clock (ALWAYS_DUE when unknown). */
+  private segmentTimes: number[] = [];
   private linesInSegments = 0;
   private readonly waiting: WaitingRecord<T>[] = [];
   private recordsWaiting = 0;
@@ -39,8 +52,8 @@ export class BlockGenerator<T> {
   private warnedAfterStop = false;
   /**
    * Called at each block interval before the block is cut: a receiver reading on another thread
-   * stores here what it has received by now, so the block holds it (as on Spark's receiver
-   * thread), even when this thread was busy with a batch when the interval ended.
+   * stores here what it has received by now, so the block holds what arrived in its interval (as
+   * on Spark's receiver thread), even when this thread was busy with a batch when the interval ended.
    */
   beforeCut: (() => void) | undefined;
 
@@ -58,9 +71,9 @@ export class BlockGenerator<T> {
     private readonly push: (records: T[] | PackedLines) => void,
     private readonly name = "receiver",
   ) {
-    this.timer = new RecurringTimer(clock, blockIntervalMs, () => {
+    this.timer = new RecurringTimer(clock, blockIntervalMs, (time) => {
       this.beforeCut?.();
-      this.cutBlock();
+      this.cutBlock(time);
     });
   }
 
@@ -98,13 +111,23 @@ export class BlockGenerator<T> {
 
   /**
    * Adds `count` lines packed in `segment` (see PackedLines), rate-limited as that many records.
-   * Same result as `addData` for each line, minus a string per line. @internal
+   * Same result as `addData` for each line, minus a string per line. `receivedAtWall` is the
+   * `Date.now()` at which another thread received them, when it did. @internal
    */
-  addPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined {
-    return this.add(segment, count);
+  addPackedLines(segment: Uint8Array, count: number, receivedAtWall?: number): Promise<void> | undefined {
+    const receivedAt = receivedAtWall === undefined || this.clock.timeAt === undefined ? ALWAYS_DUE : this.clock.timeAt(receivedAtWall);
+    return this.add(segment, count, receivedAt);
   }
 
-  private add(record: T | Uint8Array, lines: number | undefined): Promise<void> | undefined {
+  /**
+   * Cuts now the blocks of the intervals that ended by `time` but whose turn has not come because
+   * this thread was busy: a batch allocated late takes its own blocks, and none of later ones.
+   */
+  cutBlocksDueBy(time: number): void {
+    if (this.state === "active") this.timer.fireOverdue(time);
+  }
+
+  private add(record: T | Uint8Array, lines: number | undefined, receivedAt = ALWAYS_DUE): Promise<void> | undefined {
     if (this.state === "stopped") {
       // Spark throws here; in Node that would be an uncaught exception in some event handler of the
       // user's receiver, which takes the whole kernel down. Warn once and drop instead.
@@ -116,14 +139,14 @@ export class BlockGenerator<T> {
     this.numRecordsAdded += count;
     // Unlimited (the default): no clock read per record.
     if (this.waiting.length === 0 && !this.rateLimiter.isLimited) {
-      this.enter(record, lines);
+      this.enter(record, lines, receivedAt);
       return undefined;
     }
     const now = this.clock.getTimeMillis();
     let at = now;
     for (let i = 0; i < count; i++) at = this.rateLimiter.reserve(now);
     if (this.waiting.length === 0 && at <= now) {
-      this.enter(record, lines);
+      this.enter(record, lines, receivedAt);
       return undefined;
     }
     return new Promise<void>((resolve) => {
@@ -133,13 +156,15 @@ export class BlockGenerator<T> {
     });
   }
 
-  private enter(record: T | Uint8Array, lines: number | undefined): void {
+  private enter(record: T | Uint8Array, lines: number | undefined, receivedAt: number): void {
     if (lines === undefined) {
       if (this.segments.length > 0) this.cutBlock();
       this.buffer.push(record as T);
     } else {
       if (this.buffer.length > 0) this.cutBlock();
       this.segments.push(record as Uint8Array);
+      this.segmentLines.push(lines);
+      this.segmentTimes.push(receivedAt);
       this.linesInSegments += lines;
     }
   }
@@ -157,12 +182,20 @@ export class BlockGenerator<T> {
     this.cutBlock();
   }
 
-  private cutBlock(): void {
+  /** Pushes the buffer as a block; of packed lines, only those that arrived by `upTo`. */
+  private cutBlock(upTo = Infinity): void {
     if (this.segments.length > 0) {
-      const block = new PackedLines(this.segments, this.linesInSegments);
-      this.segments = [];
-      this.linesInSegments = 0;
-      this.push(block);
+      let n = 0;
+      let lines = 0;
+      while (n < this.segments.length && this.segmentTimes[n] <= upTo) lines += this.segmentLines[n++];
+      if (n > 0) {
+        const block = new PackedLines(n === this.segments.length ? this.segments : this.segments.slice(0, n), lines);
+        this.segments = this.segments.slice(n);
+        this.segmentLines = this.segmentLines.slice(n);
+        this.segmentTimes = this.segmentTimes.slice(n);
+        this.linesInSegments -= lines;
+        this.push(block);
+      }
     }
     if (this.buffer.length === 0) return;
     const block = this.buffer;
@@ -182,7 +215,8 @@ export class BlockGenerator<T> {
     while (this.waiting.length > 0 && this.waiting[0].at <= upTo) {
       const w = this.waiting.shift() as WaitingRecord<T>;
       this.recordsWaiting -= w.lines ?? 1;
-      this.enter(w.record, w.lines);
+      // It entered when its permit came, whenever it arrived.
+      this.enter(w.record, w.lines, w.at);
       w.resolve();
     }
   }

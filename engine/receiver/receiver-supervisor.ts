@@ -84,8 +84,12 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
     this.blockGenerator.beforeCut = store;
   }
 
-  pushPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined {
-    return this.blockGenerator.addPackedLines(segment, count);
+  pushPackedLines(segment: Uint8Array, count: number, receivedAtWall?: number): Promise<void> | undefined {
+    return this.blockGenerator.addPackedLines(segment, count, receivedAtWall);
+  }
+
+  cutBlocksDueBy(time: number): void {
+    this.blockGenerator.cutBlocksDueBy(time);
   }
 
   pushBlock(records: T[], metadata?: unknown): void {

@@ -5,7 +5,7 @@ import { StorageLevel } from "../storage-level";
 export interface ReceiverSupervisorPort<T> {
   readonly streamId: number;
   pushSingle(record: T): Promise<void> | undefined;
-  pushPackedLines(segment: Uint8Array, count: number): Promise<void> | undefined;
+  pushPackedLines(segment: Uint8Array, count: number, receivedAtWall?: number): Promise<void> | undefined;
   /** The limit of stored records per second (Infinity when unlimited). */
   readonly rateLimit: number;
   /** Sets what stores input received on another thread before each block is cut (BlockGenerator.beforeCut). */
@@ -94,8 +94,8 @@ export abstract class Receiver<T> {
    * `storeOrThrottle` for `count` lines at once, packed as `segment` (see PackedLines): what
    * socketTextStream's receiver stores. @internal
    */
-  storePackedLinesOrThrottle(segment: Uint8Array, count: number): Promise<void> | undefined {
-    return this.supervisor.pushPackedLines(segment, count);
+  storePackedLinesOrThrottle(segment: Uint8Array, count: number, receivedAtWall?: number): Promise<void> | undefined {
+    return this.supervisor.pushPackedLines(segment, count, receivedAtWall);
   }
 
   /**

@@ -23,6 +23,8 @@ export interface ReceiverRunner {
   start(): void;
   /** Stops the receiver and flushes what it buffered into blocks. */
   stop(message: string): Promise<void>;
+  /** Cuts the blocks of intervals that ended by `time` and are overdue (BlockGenerator.cutBlocksDueBy). */
+  cutBlocksDueBy?(time: number): void;
 }
 
 /**
@@ -64,9 +66,14 @@ export class ReceiverTracker {
     q.push(block);
   }
 
-  /** Moves every unallocated block to batch `time` (once per time, in increasing order). */
+  /**
+   * Moves every unallocated block to batch `time` (once per time, in increasing order), after the
+   * receivers have cut their overdue blocks up to `time`: this thread may have been busy with the
+   * previous batch when they were due, and a receiver thread in Spark would have pushed them.
+   */
   allocateBlocksToBatch(time: number): void {
     if (time <= this.lastAllocatedBatchTime) return;
+    for (const r of this.runners) r.cutBlocksDueBy?.(time);
     const batch = new Map<number, ReceivedBlock[]>();
     for (const [streamId, blocks] of this.unallocated) batch.set(streamId, blocks.splice(0));
     this.allocated.set(time, batch);

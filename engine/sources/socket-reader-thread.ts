@@ -19,7 +19,7 @@ socket.on("connect", () => out.postMessage({ type: "connect" }));
 socket.on("data", (chunk) => {
   const owned = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length;
   unconsumed += chunk.length;
-  out.postMessage({ type: "data", chunk }, owned ? [chunk.buffer] : []);
+  out.postMessage({ type: "data", chunk, at: Date.now() }, owned ? [chunk.buffer] : []);
   if (unconsumed > maxUnconsumed && !full) { full = true; flow(); }
 });
 socket.on("end", () => out.postMessage({ type: "end" }));
@@ -44,7 +44,7 @@ const CONSUMED_REPORT_BYTES = 4 * 1024 * 1024;
 
 type ReaderMessage =
   | { type: "connect" }
-  | { type: "data"; chunk: Uint8Array }
+  | { type: "data"; chunk: Uint8Array; at: number }
   | { type: "end" }
   | { type: "error"; message: string; code?: string };
 
@@ -53,7 +53,8 @@ type ReaderMessage =
  * socket is drained while the main thread runs a batch, so the sender is not stalled by TCP's
  * flow control for the length of every batch (which made batches alternate between bursts and
  * near-empty ones). It emits what a net.Socket would: 'connect', 'data' (a Buffer, in order, on
- * the main thread), 'end' and 'error'; socketTextStream's receiver uses nothing else. pause() holds
+ * the main thread, and as a second argument the `Date.now()` at which the reading thread got it),
+ * 'end' and 'error'; socketTextStream's receiver uses nothing else. pause() holds
  * back chunks already handed over, so no 'data' event fires while paused, as with a net.Socket.
  * `drain()` takes the chunks that arrived while the main thread was busy at once, so that a block
  * cut then holds what was received before it, as Spark's receiver thread would have stored it.
@@ -131,7 +132,7 @@ export class ThreadSocket extends EventEmitter {
           this.worker.postMessage({ type: "consumed", bytes: this.consumedUnreported });
           this.consumedUnreported = 0;
         }
-        this.emit("data", chunk);
+        this.emit("data", chunk, m.at);
         return;
       }
       case "end":

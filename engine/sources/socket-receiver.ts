@@ -102,8 +102,8 @@ export class SocketReceiver<T> extends Receiver<T> {
       if (current()) this.restart("Socket data stream had no more data");
       if (socket === this.socket && gen === this.generation) this.closeSocket();
     };
-    /** Stores segments from `s` on, starting at byte `from` of it. */
-    const storeFrom = (segments: LineSegment[], s: number, from = 0): void => {
+    /** Stores segments from `s` on, starting at byte `from` of it; they arrived at `receivedAt` (Date.now()). */
+    const storeFrom = (segments: LineSegment[], receivedAt: number | undefined, s: number, from = 0): void => {
       for (; s < segments.length; s++, from = 0) {
         const { segment, count } = segments[s];
         const runLines = Math.max(1, Math.floor(this.rateLimit / 1000));
@@ -111,7 +111,7 @@ export class SocketReceiver<T> extends Receiver<T> {
           if (!current()) return;
           const whole = from === 0 && count <= runLines;
           const { end, lines } = whole ? { end: segment.length, lines: count } : lineRun(segment, from, runLines);
-          const wait = this.storePackedLinesOrThrottle(whole ? segment : segment.subarray(from, end), lines);
+          const wait = this.storePackedLinesOrThrottle(whole ? segment : segment.subarray(from, end), lines, receivedAt);
           from = end;
           if (wait === undefined) continue;
           const at = s, next = from;
@@ -119,7 +119,7 @@ export class SocketReceiver<T> extends Receiver<T> {
           socket.pause();
           void wait.then(() => {
             throttled = false;
-            storeFrom(segments, at, next);
+            storeFrom(segments, receivedAt, at, next);
             if (throttled) return;
             if (ended) finish();
             else socket.resume();
@@ -128,11 +128,11 @@ export class SocketReceiver<T> extends Receiver<T> {
         }
       }
     };
-    socket.on("data", (chunk: Buffer) => storeFrom(packer.push(chunk), 0));
+    socket.on("data", (chunk: Buffer, receivedAt: number) => storeFrom(packer.push(chunk), receivedAt, 0));
     this.storeBeforeEachBlock(() => { if (current()) socket.drain(); });
     socket.on("end", () => {
       ended = true;
-      storeFrom(packer.end(), 0);
+      storeFrom(packer.end(), undefined, 0);
       if (!throttled) finish();
     });
   }

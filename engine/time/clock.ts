@@ -12,24 +12,42 @@ export interface Clock {
   getTimeMillis(): number;
   /** Runs `fn` once the clock reaches `at` (epoch ms). */
   schedule(at: number, fn: () => void): TimerHandle;
+  /**
+   * This clock's time at the wall-clock moment `wallMs` (a `Date.now()` value), for data stamped
+   * on another thread. A clock without it (ManualClock) counts such data as stored when it is.
+   */
+  timeAt?(wallMs: number): number;
 }
 
 /** The wall clock: `Date.now()` and `setTimeout`. The default for every StreamingContext. */
 export class SystemClock implements Clock {
   getTimeMillis(): number { return Date.now(); }
 
+  timeAt(wallMs: number): number { return wallMs; }
+
   schedule(at: number, fn: () => void): TimerHandle {
     let timer: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
     let cancelled = false;
     // setTimeout may fire a millisecond early; re-arm until the clock has really reached `at`,
     // so a batch never runs before its own time (Spark's RecurringTimer waits the same way).
     const arm = () => {
+      if (cancelled) return;
       const delay = at - Date.now();
-      if (delay <= 0) { if (!cancelled) fn(); return; }
+      if (delay <= 0) { fn(); return; }
       timer = setTimeout(arm, Math.min(delay, 2 ** 31 - 1));
     };
-    arm();
-    return { cancel: () => { cancelled = true; if (timer) clearTimeout(timer); } };
+    // Never synchronously, even when `at` has passed (a batch ran late): the caller is still
+    // setting up, and what arrived meanwhile (socket data, block cuts) gets its turn first.
+    if (at - Date.now() <= 0) immediate = setImmediate(arm);
+    else arm();
+    return {
+      cancel: () => {
+        cancelled = true;
+        if (timer) clearTimeout(timer);
+        if (immediate) clearImmediate(immediate);
+      },
+    };
   }
 }
 

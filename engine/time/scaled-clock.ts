@@ -56,6 +56,11 @@ export class ScaledClock implements Clock {
     return Math.floor(this.streamStart + (performance.now() - this.wallStart) * this.speed);
   }
 
+  /** The stream time at the wall-clock moment `wallMs` (a `Date.now()` value). */
+  timeAt(wallMs: number): number {
+    return Math.floor(this.getTimeMillis() - (Date.now() - wallMs) * this.speed);
+  }
+
   /** How many wall milliseconds `streamMillis` of stream time take at this speed. */
   wallDuration(streamMillis: number): number {
     return streamMillis / this.speed;

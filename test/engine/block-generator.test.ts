@@ -1,11 +1,13 @@
 import { ManualClock, setLogger } from "../../engine";
+import type { Clock } from "../../engine/time/clock";
+import { BusyClock } from "../helpers/busy-clock";
 import { BlockGenerator } from "../../engine/receiver/block-generator";
 import { RateLimiter } from "../../engine/receiver/rate-limiter";
 
 /** Lines as a packed segment: each ended by `\n`. */
 const bytes = (text: string) => Buffer.from(text, "utf8");
 
-function generator(clock: ManualClock, maxRate = Infinity) {
+function generator(clock: Clock, maxRate = Infinity) {
   const blocks: { time: number; records: string[]; packed?: true }[] = [];
   const gen = new BlockGenerator<string>(clock, 200, new RateLimiter(maxRate), (records) =>
     blocks.push(Array.isArray(records) ? { time: clock.getTimeMillis(), records } : { time: clock.getTimeMillis(), records: records.lines(), packed: true }));
@@ -132,6 +134,82 @@ describe("BlockGenerator", () => {
     // Permits at 0, 100, 200, 300, 400: the segment enters with its last permit, at 300.
     expect(admitted).toEqual([300, 400]);
     expect(blocks).toEqual([{ time: 200, records: ["p"], packed: true }, { time: 400, records: ["q", "r", "s"], packed: true }, { time: 600, records: ["t"], packed: true }]);
+  });
+
+  describe("lines another thread received while this one was busy", () => {
+    /** A BusyClock at 1000 whose generator has its first cut due at 1200. */
+    function busy() {
+      const clock = new BusyClock(1000);
+      const { gen, blocks } = generator(clock);
+      gen.start();
+      return { clock, gen, blocks };
+    }
+
+    it("a late cut takes only the lines that arrived by the end of its interval; the rest wait for theirs", () => {
+      const { clock, gen, blocks } = busy();
+      gen.addPackedLines(bytes("a\n"), 1, 1100);
+      gen.addPackedLines(bytes("b\nc\n"), 2, 1300);
+      gen.addPackedLines(bytes("d\n"), 1, 1650);
+      clock.setTime(1700);
+      clock.runDue();
+      // One block per interval, as a receiving thread would have cut them; all in one before.
+      expect(blocks).toEqual([
+        { time: 1700, records: ["a"], packed: true },
+        { time: 1700, records: ["b", "c"], packed: true },
+      ]);
+      expect(gen.numBufferedRecords).toBe(1);
+      clock.setTime(1800);
+      clock.runDue();
+      expect(blocks[2]).toEqual({ time: 1800, records: ["d"], packed: true });
+      expect(gen.numBufferedRecords).toBe(0);
+    });
+
+    it("cutBlocksDueBy(t) cuts the overdue intervals up to t, and leaves later lines for later blocks", () => {
+      const { clock, gen, blocks } = busy();
+      gen.addPackedLines(bytes("a\n"), 1, 1150);
+      gen.addPackedLines(bytes("b\n"), 1, 1950);
+      gen.addPackedLines(bytes("c\n"), 1, 2000);
+      gen.addPackedLines(bytes("d\n"), 1, 2040);
+      clock.setTime(2050);
+      // What the batch at 2000, generated late, does first.
+      gen.cutBlocksDueBy(2000);
+      expect(blocks).toEqual([
+        { time: 2050, records: ["a"], packed: true },
+        { time: 2050, records: ["b", "c"], packed: true },
+      ]);
+      expect(gen.numBufferedRecords).toBe(1);
+      expect(clock.waiting).toEqual([2200]);
+      clock.setTime(2200);
+      clock.runDue();
+      expect(blocks[2]).toEqual({ time: 2200, records: ["d"], packed: true });
+    });
+
+    it("keeps the order: lines behind a later arrival wait with it; a single record and stop() cut everything", () => {
+      const { clock, gen, blocks } = busy();
+      gen.addPackedLines(bytes("late\n"), 1, 1500);
+      gen.addPackedLines(bytes("end\n"), 1);
+      clock.setTime(1300);
+      clock.runDue();
+      expect(blocks).toEqual([]);
+      gen.addData("x");
+      expect(blocks).toEqual([{ time: 1300, records: ["late", "end"], packed: true }]);
+      gen.addPackedLines(bytes("y\n"), 1, 9000);
+      gen.stop();
+      expect(blocks.slice(1)).toEqual([{ time: 1300, records: ["x"] }, { time: 1300, records: ["y"], packed: true }]);
+    });
+
+    it("on a ManualClock (no arrival times) cutBlocksDueBy leaves the clock's own order of equal times alone", async () => {
+      const clock = new ManualClock(1000);
+      const { gen, blocks } = generator(clock);
+      // Scheduled first, so at 1200 it runs before the generator's cut, as a batch timer does.
+      let blocksSeen = -1;
+      clock.schedule(1200, () => { gen.cutBlocksDueBy(1200); blocksSeen = blocks.length; });
+      gen.start();
+      gen.addPackedLines(bytes("a\n"), 1, 5000);
+      await clock.advance(200);
+      expect(blocksSeen).toBe(0);
+      expect(blocks).toEqual([{ time: 1200, records: ["a"], packed: true }]);
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import { ManualClock, Receiver, ReceiverInfo, setLogger, StorageLevel, StreamingContext } from "../../engine";
+import { BusyClock } from "../helpers/busy-clock";
 
 class ScriptedReceiver<T = string> extends Receiver<T> {
   calls: string[] = [];
@@ -222,5 +223,35 @@ describe("maxRate and graceful stop", () => {
     ]);
     expect(events.at(-1)).toMatchObject({ kind: "stopped", info: { active: false, lastErrorMessage: "Stopped by driver", lastErrorTime: -1 } });
     expect(ssc.getState()).toBe("STOPPED");
+  });
+});
+
+describe("a batch generated late (this thread was busy with the previous one)", () => {
+  /** Lines a reading thread received at `at` (its stamp), handed over while this thread was busy. */
+  const received = (receiver: ScriptedReceiver, text: string, at: number) =>
+    receiver.storePackedLinesOrThrottle(Buffer.from(text), text.split("\n").length - 1, at);
+
+  it("takes the lines received by its time, in blocks of their intervals, and leaves later ones to the next batch", async () => {
+    const clock = new BusyClock(0);
+    const ssc = new StreamingContext({ appName: "late", master: "local[2]", batchDuration: 1000, clock });
+    const receiver = new ScriptedReceiver();
+    const batches: { time: number; partitions: string[][] }[] = [];
+    ssc.receiverStream(receiver).foreachRDD((rdd, time) => { batches.push({ time: time.milliseconds, partitions: rdd.partitions.map((p) => [...p]) }); });
+    ssc.start();
+    received(receiver, "a\n", 100);
+    received(receiver, "b\nc\n", 700);
+    received(receiver, "d\n", 1000);
+    received(receiver, "e\n", 1100);
+    received(receiver, "f\n", 1500);
+    // Busy until 1600: the batch at 1000 and four block intervals are overdue.
+    clock.setTime(1600);
+    clock.runDue();
+    for (let i = 0; i < 10; i++) await tick();
+    // Before, the first late block cut took every line at once, and a late batch took them all.
+    expect(batches).toEqual([{ time: 1000, partitions: [["a"], ["b", "c"], ["d"]] }]);
+    clock.setTime(2000);
+    clock.runDue();
+    for (let i = 0; i < 10; i++) await tick();
+    expect(batches[1]).toEqual({ time: 2000, partitions: [["e"], ["f"]] });
   });
 });
