@@ -51,11 +51,12 @@ export class BlockGenerator<T> {
   private state: "initialized" | "active" | "stopped" = "initialized";
   private warnedAfterStop = false;
   /**
-   * Called at each block interval before the block is cut: a receiver reading on another thread
-   * stores here what it has received by now, so the block holds what arrived in its interval (as
-   * on Spark's receiver thread), even when this thread was busy with a batch when the interval ended.
+   * Called at each block interval before the block is cut, with the time the interval ended: a
+   * receiver reading on another thread stores here what it has received by then, so the block
+   * holds what arrived in its interval (as on Spark's receiver thread), even when this thread was
+   * busy with a batch when the interval ended.
    */
-  beforeCut: (() => void) | undefined;
+  beforeCut: ((intervalEnd: number) => void) | undefined;
 
   /** Records accepted so far (those waiting for the rate limiter included). */
   numRecordsAdded = 0;
@@ -72,7 +73,7 @@ export class BlockGenerator<T> {
     private readonly name = "receiver",
   ) {
     this.timer = new RecurringTimer(clock, blockIntervalMs, (time) => {
-      this.beforeCut?.();
+      this.beforeCut?.(time);
       this.cutBlock(time);
     });
   }

@@ -80,7 +80,7 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
 
   get rateLimit(): number { return this.blockGenerator.rateLimit; }
 
-  setBeforeBlockCut(store: (() => void) | undefined): void {
+  setBeforeBlockCut(store: ((intervalEnd: number) => void) | undefined): void {
     this.blockGenerator.beforeCut = store;
   }
 

@@ -9,7 +9,7 @@ export interface ReceiverSupervisorPort<T> {
   /** The limit of stored records per second (Infinity when unlimited). */
   readonly rateLimit: number;
   /** Sets what stores input received on another thread before each block is cut (BlockGenerator.beforeCut). */
-  setBeforeBlockCut(store: (() => void) | undefined): void;
+  setBeforeBlockCut(store: ((intervalEnd: number) => void) | undefined): void;
   pushBlock(records: T[], metadata?: unknown): void;
   reportError(message: string, error?: unknown): void;
   restartReceiver(message: string, error?: unknown, delayMs?: number): void;
@@ -99,10 +99,11 @@ export abstract class Receiver<T> {
   }
 
   /**
-   * For a receiver that reads on another thread: `store` is called at each block interval, before
-   * the block is cut, to store what has been received by then. @internal
+   * For a receiver that reads on another thread: `store(intervalEnd)` is called at each block
+   * interval, before the block is cut, to store what has been received by the end of the interval
+   * (a time on the context's clock). @internal
    */
-  storeBeforeEachBlock(store: (() => void) | undefined): void {
+  storeBeforeEachBlock(store: ((intervalEnd: number) => void) | undefined): void {
     this.supervisor.setBeforeBlockCut(store);
   }
 

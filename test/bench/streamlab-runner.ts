@@ -57,17 +57,18 @@ export class PoolInputDStream extends InputDStream<string> {
 
 /**
  * The in-process generator as a custom Receiver: record k of the pool (cycled) is due at
- * `t0 + k / rate`; every block interval the records due so far are stored as one block (what the
- * block generator would cut), so the generator costs almost nothing and never falls behind on its own.
+ * `t0 + k / rate`; at each boundary `t0 + k * blockMs` the records due so far are stored as one
+ * block, so the generator costs almost nothing and never falls behind on its own.
  *
- * Spark's generator (SparkBench.PoolReceiver) stores on a thread of its own, so its blocks stay one
- * block interval each while a batch runs. This timer shares the main thread with the batches and
- * fires late when one runs long; it then stores what fell due in each missed interval as a block of
- * its own, as Spark's thread would have, rather than one block of them all (which left a map stage
- * one huge task that no worker could share).
+ * Spark's generator (SparkBench.PoolReceiver) stores at those boundaries on a thread of its own,
+ * whatever the batches do. Here storing shares the main thread with the batches, so it is driven by
+ * the block generator's ticks, which a batch generated late runs before it takes its blocks
+ * (BlockGenerator.cutBlocksDueBy). Each tick stores what Spark's thread would have stored by then:
+ * the records due by the last boundary, a block per interval. A late batch so holds what it would
+ * in Spark, rather than everything due by the time it got to run (which made it longer still), and
+ * its map stage has one task per interval for the worker to share, not one huge one.
  */
 export class PoolReceiver extends Receiver<string> {
-  private timer: NodeJS.Timeout | undefined;
   private stored = 0;
   private next = 0;
   /**
@@ -86,21 +87,22 @@ export class PoolReceiver extends Receiver<string> {
   }
 
   onStart(): void {
-    const tick = () => {
-      this.storeDueUpTo(Date.now());
-      const nextTick = this.t0 + (Math.floor((Date.now() - this.t0) / this.blockMs) + 1) * this.blockMs;
-      this.timer = setTimeout(tick, Math.max(0, nextTick - Date.now()));
-    };
-    this.timer = setTimeout(tick, Math.max(0, this.t0 + this.blockMs - Date.now()));
+    this.storeBeforeEachBlock((intervalEnd) => this.storeDueUpTo(this.lastBoundaryBy(intervalEnd)));
   }
 
   onStop(): void {
-    clearTimeout(this.timer);
+    this.storeBeforeEachBlock(undefined);
+  }
+
+  /** The last of this generator's block boundaries at or before `time`. */
+  private lastBoundaryBy(time: number): number {
+    return this.t0 + Math.floor((time - this.t0) / this.blockMs) * this.blockMs;
   }
 
   /**
    * Stores the records due by `now` not stored yet: those due in each block interval passed since
-   * the last call as a block of their own, then those due since the last boundary. @internal
+   * the last call as a block of their own, then those due since the last boundary (none when `now`
+   * is a boundary). @internal
    */
   storeDueUpTo(now: number): void {
     // The first boundary at or after the next record's due time: its block is the next one stored.
@@ -186,7 +188,8 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
   if (isWindowed(spec.workload)) ssc.checkpoint(dir);
   const batches: BatchRecord[] = [];
   const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
-  // Blocks are cut at t0 + k blocks: half a block off the batch grid, so a late timer never moves a block to the next batch.
+  // Blocks end at t0 + k blocks, half a block off the batch grid, as in SparkBench (where a block
+  // stored at a batch time would race that batch's allocation), so both engines' batches hold the same records.
   const t0 = Math.ceil(Date.now() / spec.shape.batchMs) * spec.shape.batchMs + blockMs / 2;
   const lines = sender ? ssc.socketTextStream("127.0.0.1", sender.port) : ssc.receiverStream(new PoolReceiver(spec.pool, spec.rate, t0, blockMs));
   ssc.addStreamingListener({
