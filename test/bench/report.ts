@@ -27,7 +27,7 @@ export function markdown(r: BenchResults): string {
   out.push(`Load average (1/5/15 min) at each section: ${r.load.map((l) => `${l.section.split(":")[0]} ${l.loadavg.join("/")}`).join("; ")}.`, ``);
   const c = r.config;
   out.push(`Probes: each rate probe runs ${c.windowMs / 1000} s of window fill (Grep: ${c.grepWarmupMs / 1000} s) + ${c.extraWarmupMs / 1000} s, then ${c.probeSeconds} s measured; ` +
-    `sustainable = p95 processing time < batch interval, final scheduling delay < batch interval, >= 97% of offered records processed. ` +
+    `sustainable = p95 processing time < batch interval, final scheduling delay < batch interval, >= 97% of offered records processed, latency p50 < 2 batch intervals. ` +
     `Up to ${c.maxProbes} probes per search; latency = record due time to the end of the batch that output it, at half the sustainable rate. ` +
     `Window ${c.windowMs / 1000} s sliding every batch. Records: 100-byte lines (99 chars + newline), ${c.poolSize} distinct in the pool.`, ``);
 
