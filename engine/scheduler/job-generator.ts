@@ -13,7 +13,7 @@ export class JobGenerator {
   private allocationWaiters: Array<() => void> = [];
 
   constructor(private readonly ssc: StreamingContext) {
-    this.timer = new RecurringTimer(ssc.clock, ssc.batchDuration, (t) => this.generateJobs(t));
+    this.timer = new RecurringTimer(ssc.clock, ssc.batchDuration, (t) => this.generateJobs(t, t));
   }
 
   /** Starts a fresh graph: first batch at the next aligned time. Returns the first batch time. */
@@ -32,8 +32,13 @@ export class JobGenerator {
     return restartTime;
   }
 
-  /** Generates and submits the batch for `time` (also used to replay batches after recovery). */
-  generateJobs(time: number): void {
+  /**
+   * Generates and submits the batch for `time` (also used to replay batches after recovery).
+   * `dueAt` is when the batch timer wanted it: a batch generated later because this thread was
+   * busy with the previous one counts its scheduling delay from then, as in Spark, whose generator
+   * thread is never held up by a batch (without it a backlog showed as no delay at all).
+   */
+  generateJobs(time: number, dueAt?: number): void {
     const ssc = this.ssc;
     let jobs;
     try {
@@ -49,7 +54,8 @@ export class JobGenerator {
       for (const w of waiters) w();
     }
     this.lastGeneratedTime = time;
-    ssc.jobScheduler.submitJobSet(time, jobs, ssc.inputInfoTracker.getInfo(time));
+    const now = ssc.clock.getTimeMillis();
+    ssc.jobScheduler.submitJobSet(time, jobs, ssc.inputInfoTracker.getInfo(time), dueAt === undefined ? now : Math.min(now, dueAt));
     ssc.recoveryHooks?.afterJobsGenerated?.(time);
   }
 

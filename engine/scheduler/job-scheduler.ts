@@ -27,13 +27,14 @@ export class JobScheduler {
   /** Batches submitted but not yet completed (the running one first). */
   get pendingTimes(): number[] { return this.queue.map((js) => js.time); }
 
-  submitJobSet(time: number, jobs: Job[], inputInfo: Map<number, StreamInputInfo>): void {
+  /** Queues batch `time`'s jobs; `submissionTime` is where its scheduling delay counts from. */
+  submitJobSet(time: number, jobs: Job[], inputInfo: Map<number, StreamInputInfo>, submissionTime = this.ssc.clock.getTimeMillis()): void {
     // Spark submits no job set (and posts no event) for a batch without jobs.
     if (jobs.length === 0) return;
     const ops = new Map<number, OutputOperationInfo>(
       jobs.map((j) => [j.outputOpId, { batchTime: time, id: j.outputOpId, name: j.name, description: j.description }]),
     );
-    const info = new BatchInfo(time, inputInfo, this.ssc.clock.getTimeMillis(), undefined, undefined, ops);
+    const info = new BatchInfo(time, inputInfo, submissionTime, undefined, undefined, ops);
     this.queue.push({ time, jobs, info });
     this.ssc.listenerBus.post("onBatchSubmitted", { batchInfo: info.copy() });
     if (!this.running) void this.pump();

@@ -231,12 +231,14 @@ describe("a batch generated late (this thread was busy with the previous one)", 
   const received = (receiver: ScriptedReceiver, text: string, at: number) =>
     receiver.storePackedLinesOrThrottle(Buffer.from(text), text.split("\n").length - 1, at);
 
-  it("takes the lines received by its time, in blocks of their intervals, and leaves later ones to the next batch", async () => {
+  it("takes the lines received by its time, in blocks of their intervals, leaves later ones to the next batch, and counts its wait from its time", async () => {
     const clock = new BusyClock(0);
     const ssc = new StreamingContext({ appName: "late", master: "local[2]", batchDuration: 1000, clock });
     const receiver = new ScriptedReceiver();
     const batches: { time: number; partitions: string[][] }[] = [];
     ssc.receiverStream(receiver).foreachRDD((rdd, time) => { batches.push({ time: time.milliseconds, partitions: rdd.partitions.map((p) => [...p]) }); });
+    const schedulingDelays: number[] = [];
+    ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => schedulingDelays.push(batchInfo.schedulingDelay as number) });
     ssc.start();
     received(receiver, "a\n", 100);
     received(receiver, "b\nc\n", 700);
@@ -249,9 +251,12 @@ describe("a batch generated late (this thread was busy with the previous one)", 
     for (let i = 0; i < 10; i++) await tick();
     // Before, the first late block cut took every line at once, and a late batch took them all.
     expect(batches).toEqual([{ time: 1000, partitions: [["a"], ["b", "c"], ["d"]] }]);
+    // It waited from 1000, when Spark's generator thread would have submitted it, till 1600.
+    expect(schedulingDelays).toEqual([600]);
     clock.setTime(2000);
     clock.runDue();
     for (let i = 0; i < 10; i++) await tick();
     expect(batches[1]).toEqual({ time: 2000, partitions: [["e"], ["f"]] });
+    expect(schedulingDelays).toEqual([600, 0]);
   });
 });
