@@ -81,6 +81,7 @@ const HELP = `npm run bench -- [options]
   --probe-seconds=N       seconds measured per probe after the warm-up (default ${FULL.probeSeconds})
   --max-probes=N          probes per rate search (default ${FULL.maxProbes})
   --confirm-seconds=N     re-probe streamlab's best rate (generator, 1 s batches) for N s (default ${FULL.confirmSeconds}; 0 = skip)
+  --backpressure-rate=N   records/s offered in the backpressure section (default 3x WordCount's rate over TCP in this run)
   --window-seconds=N      window length (default 30; shorter only to debug the harness)
   --no-spark              skip Apache Spark Streaming
   --spark-feeds=a,b       feeds for Spark (default generator,socket)
@@ -120,6 +121,7 @@ function parseArgs(argv: string[]): RunOptions {
   if (get("probe-seconds")) config.probeSeconds = Number(get("probe-seconds"));
   if (get("max-probes")) config.maxProbes = Number(get("max-probes"));
   if (get("confirm-seconds")) config.confirmSeconds = Number(get("confirm-seconds"));
+  if (get("backpressure-rate")) config.backpressureRate = Number(get("backpressure-rate"));
   if (get("window-seconds")) config.windowMs = Number(get("window-seconds")) * 1000;
   if (list("spark-feeds")) config.sparkFeeds = list("spark-feeds") as Feed[];
   if (argv.includes("--no-spark")) config.spark = false;
@@ -271,7 +273,7 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
     const w = WORKLOADS.find((x) => x.name === "wordcount") as Workload;
     const measured = results.rates.find((r) => r.engine === "streamlab" && r.workload === "wordcount" && r.feed === "socket" && r.batchMs === 1000)?.search.best;
     const capacity = results.capacity.find((c) => c.workload === "wordcount")?.streamlab ?? 50_000;
-    const offeredRate = roundRate(3 * (measured || capacity * 0.5));
+    const offeredRate = config.backpressureRate ?? roundRate(3 * (measured || capacity * 0.5));
     results.backpressure = [];
     for (const enabled of [false, true]) {
       const spec = { ...specFor(w, "socket", 1000, offeredRate), seconds: config.backpressureSeconds, conf: { "spark.streaming.backpressure.enabled": enabled } };

@@ -59,6 +59,8 @@ export interface BenchConfig {
    * interval for 60 s"); 0 skips it.
    */
   confirmSeconds: number;
+  /** Records/s offered in the backpressure section; by default 3x WordCount's sustainable rate over TCP. */
+  backpressureRate?: number;
 }
 
 /** Records per second, flat out, in the same process, on the same batches. */
