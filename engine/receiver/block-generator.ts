@@ -37,12 +37,11 @@ const ALWAYS_DUE = -Infinity;
  */
 export class BlockGenerator<T> {
   private buffer: T[] = [];
-  /** Segments of packed lines, buffered instead of `buffer` (never both at once). */
-  private segments: Uint8Array[] = [];
-  /** How many lines each segment holds. */
-  private segmentLines: number[] = [];
-  /** When each segment arrived, on this generator's clock (ALWAYS_DUE when unknown). */
-  private segmentTimes: number[] = [];
+  /**
+   * Segments of packed lines, buffered instead of `buffer` (never both at once): each with how
+   * many lines it holds and when it arrived, on this generator's clock (ALWAYS_DUE when unknown).
+   */
+  private segments: Array<{ bytes: Uint8Array; lines: number; receivedAt: number }> = [];
   private linesInSegments = 0;
   private readonly waiting: WaitingRecord<T>[] = [];
   private recordsWaiting = 0;
@@ -163,9 +162,7 @@ export class BlockGenerator<T> {
       this.buffer.push(record as T);
     } else {
       if (this.buffer.length > 0) this.cutBlock();
-      this.segments.push(record as Uint8Array);
-      this.segmentLines.push(lines);
-      this.segmentTimes.push(receivedAt);
+      this.segments.push({ bytes: record as Uint8Array, lines, receivedAt });
       this.linesInSegments += lines;
     }
   }
@@ -188,12 +185,9 @@ export class BlockGenerator<T> {
     if (this.segments.length > 0) {
       let n = 0;
       let lines = 0;
-      while (n < this.segments.length && this.segmentTimes[n] <= upTo) lines += this.segmentLines[n++];
+      while (n < this.segments.length && this.segments[n].receivedAt <= upTo) lines += this.segments[n++].lines;
       if (n > 0) {
-        const block = new PackedLines(n === this.segments.length ? this.segments : this.segments.slice(0, n), lines);
-        this.segments = this.segments.slice(n);
-        this.segmentLines = this.segmentLines.slice(n);
-        this.segmentTimes = this.segmentTimes.slice(n);
+        const block = new PackedLines(this.segments.splice(0, n).map((s) => s.bytes), lines);
         this.linesInSegments -= lines;
         this.push(block);
       }

@@ -54,8 +54,7 @@ export class JobGenerator {
       for (const w of waiters) w();
     }
     this.lastGeneratedTime = time;
-    const now = ssc.clock.getTimeMillis();
-    ssc.jobScheduler.submitJobSet(time, jobs, ssc.inputInfoTracker.getInfo(time), dueAt === undefined ? now : Math.min(now, dueAt));
+    ssc.jobScheduler.submitJobSet(time, jobs, ssc.inputInfoTracker.getInfo(time), dueAt ?? ssc.clock.getTimeMillis());
     ssc.recoveryHooks?.afterJobsGenerated?.(time);
   }
 

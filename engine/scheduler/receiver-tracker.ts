@@ -24,7 +24,7 @@ export interface ReceiverRunner {
   /** Stops the receiver and flushes what it buffered into blocks. */
   stop(message: string): Promise<void>;
   /** Cuts the blocks of intervals that ended by `time` and are overdue (BlockGenerator.cutBlocksDueBy). */
-  cutBlocksDueBy?(time: number): void;
+  cutBlocksDueBy(time: number): void;
 }
 
 /**
@@ -73,7 +73,7 @@ export class ReceiverTracker {
    */
   allocateBlocksToBatch(time: number): void {
     if (time <= this.lastAllocatedBatchTime) return;
-    for (const r of this.runners) r.cutBlocksDueBy?.(time);
+    for (const r of this.runners) r.cutBlocksDueBy(time);
     const batch = new Map<number, ReceivedBlock[]>();
     for (const [streamId, blocks] of this.unallocated) batch.set(streamId, blocks.splice(0));
     this.allocated.set(time, batch);

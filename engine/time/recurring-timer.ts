@@ -50,27 +50,28 @@ export class RecurringTimer {
     if (this.stopped || !due(this.nextTime)) return;
     this.handle?.cancel();
     try {
-      while (!this.stopped && due(this.nextTime)) {
-        const time = this.nextTime;
-        this.nextTime += this.period;
-        this.callback(time);
-      }
+      while (!this.stopped && due(this.nextTime)) this.tick();
     } finally {
       if (!this.stopped) this.arm();
     }
+  }
+
+  /** Runs the callback for the next time and moves on a period. */
+  private tick(): void {
+    const time = this.nextTime;
+    this.nextTime += this.period;
+    this.callback(time);
   }
 
   private arm(): void {
     const at = this.nextTime;
     const handle = this.clock.schedule(at, () => {
       if (this.stopped) return;
-      const time = this.nextTime;
-      this.nextTime += this.period;
       // The next tick is armed only after this one's callback: a clock may run an overdue timer
       // at once, and arming first would then run a late time's successors before it (a late
       // batch 9000 would come after 10000, which took 9000's blocks).
       try {
-        this.callback(time);
+        this.tick();
       } finally {
         if (!this.stopped) this.arm();
       }
