@@ -4,6 +4,7 @@ import { combineMapTask } from "../rdd/map-side-combine";
 import { HashPartitioner, Partitioner } from "../rdd/partitioner";
 import type { NarrowRecipe } from "../rdd/narrow-steps";
 import type { Aggregator } from "../rdd/shuffle";
+import { JoinedStrings, joinStrings } from "./joined-strings";
 import { CLAIM_FREE, CLAIM_MAIN, MapTaskMessage } from "./protocol";
 import { markNotShippable, shippableSource } from "./shippable";
 import { TaskWorkerPool } from "./worker-pool";
@@ -96,15 +97,16 @@ function copyCostAtMost(stage: object, elements: readonly unknown[], records: nu
 }
 
 /**
- * What posting one of `records` to a worker costs this thread, per record: the time to serialize
- * a sample of them, as postMessage does (the faster of two tries: a single one is noisy).
+ * What posting one of `records` to a worker costs this thread, per record: the time to put a
+ * sample of them in the form they are posted in and serialize it, as postMessage does (the faster
+ * of two tries: a single one is noisy).
  */
 function copyNanosPerRecord(elements: readonly unknown[], records: number): number {
   const sample = elements.slice(0, COPY_SAMPLE);
   let best = Infinity;
   for (let i = 0; i < 2; i++) {
     const started = process.hrtime.bigint();
-    v8.serialize(sample);
+    v8.serialize(shippedRecords(sample));
     best = Math.min(best, Number(process.hrtime.bigint() - started));
   }
   return best / Math.max(1, (sample.length * records) / Math.max(1, elements.length));
@@ -146,7 +148,7 @@ function postTasks(plan: ShipPlan, threads: number, partitioner: Partitioner, op
   const remote = new Set<number>();
   for (let c = candidates.length - 1, i = 0; c >= candidates.length - count; c--, i++) {
     const [m, task] = candidates[c];
-    if (pool.post(i, { dispatch, task: m, claims, ...plan.functions, numPartitions: partitioner.numPartitions, op, records: task.records })) remote.add(m);
+    if (pool.post(i, { dispatch, task: m, claims, ...plan.functions, numPartitions: partitioner.numPartitions, op, records: shippedRecords(task.records) })) remote.add(m);
   }
   return { pool, dispatch, claims, remote };
 }
@@ -179,6 +181,11 @@ function shipPlan<K, V, C>(source: RDD<readonly [K, V]>, agg: Aggregator<V, C>, 
   const userFunctions = [...pipeline.recipes.map((r) => r.fn), agg.createCombiner, agg.mergeValue];
   const stageKey = pipeline.recipes.length > 0 ? pipeline.recipes[pipeline.recipes.length - 1].fn : agg.mergeValue;
   return { source: source as RDD<unknown>, first: pipeline, functions: { recipes, createCombiner, mergeValue }, userFunctions, stageKey };
+}
+
+/** A task's records as they are posted: joined when all are strings. */
+function shippedRecords(records: unknown[]): unknown[] | JoinedStrings {
+  return joinStrings(records) ?? records;
 }
 
 function sameChain(a: readonly NarrowRecipe[], b: readonly NarrowRecipe[]): boolean {

@@ -1,5 +1,7 @@
 /** The messages between the main thread and a map-task worker (worker-pool.ts, task-worker.ts). */
 
+import type { JoinedStrings } from "./joined-strings";
+
 /** A map task with map-side combining, as its shipped functions and its partition's records. */
 export interface MapTaskMessage {
   /** Which dispatch (one shuffle's map stage) the task belongs to. */
@@ -12,7 +14,8 @@ export interface MapTaskMessage {
   mergeValue: string;
   numPartitions: number;
   op: string;
-  records: unknown[];
+  /** The partition's records; when all are strings, joined (joined-strings.ts). */
+  records: unknown[] | JoinedStrings;
 }
 
 /** A task's outcome: its map output, or why the main thread must run it. */

@@ -6,9 +6,10 @@
  */
 import { MessagePort, parentPort, workerData } from "worker_threads";
 import { combineMapTask } from "../rdd/map-side-combine";
-import type { NarrowKind } from "../rdd/narrow-steps";
+import type { NarrowKind, NarrowRecipe } from "../rdd/narrow-steps";
 import { HashPartitioner } from "../rdd/partitioner";
 import { RDD } from "../rdd/rdd";
+import { unjoinedPartition } from "./joined-strings";
 import { CLAIM_FREE, CLAIM_WORKER, MapTaskMessage, MapTaskResult } from "./protocol";
 import { NotShippable, sandboxed } from "./sandbox";
 
@@ -33,11 +34,17 @@ parentPort?.on("message", (task: MapTaskMessage) => {
 
 function run(task: MapTaskMessage): MapTaskResult {
   try {
-    const recipes = task.recipes.map((r) => ({ kind: r.kind as NarrowKind, fn: sandboxed(r.src) }));
+    const recipes: NarrowRecipe[] = task.recipes.map((r) => ({ kind: r.kind as NarrowKind, fn: sandboxed(r.src) }));
+    let records = task.records;
+    if (!Array.isArray(records)) {
+      const { chunks, recipe } = unjoinedPartition(records);
+      records = chunks;
+      recipes.unshift(recipe);
+    }
     const mergeValue = sandboxed(task.mergeValue);
     const agg = { createCombiner: sandboxed(task.createCombiner), mergeValue, mergeCombiners: mergeValue };
     // The task's one partition is partition 0 of the rebuilt RDD.
-    const source = RDD.fromRecipes(task.records, recipes) as RDD<readonly [unknown, unknown]>;
+    const source = RDD.fromRecipes(records, recipes) as RDD<readonly [unknown, unknown]>;
     const output = combineMapTask(source, 0, agg, new HashPartitioner(task.numPartitions), task.op);
     return { dispatch: task.dispatch, task: task.task, output };
   } catch (e) {

@@ -1,4 +1,5 @@
 import { mapTaskCounts, workerTuning } from "../../engine/executor/parallel-map-stage";
+import { JoinedStrings, joinStrings, unjoinedPartition } from "../../engine/executor/joined-strings";
 import { ENGINE_FUNCTION, shipByName, shippableSource } from "../../engine/executor/shippable";
 import { TaskWorkerPool } from "../../engine/executor/worker-pool";
 import { RDD, RDDContext } from "../../engine/rdd/rdd";
@@ -177,6 +178,27 @@ describe("map tasks on worker threads", () => {
     expect(counts.alone).toEqual(fromStrings);
     expect(counts.shared).toEqual(fromStrings);
     expect(counts.ranOnWorker).toBeGreaterThan(0);
+  });
+
+  it("string records go to a worker joined into one string and are cut back there: the same records, across chunks, empty and non-ASCII ones included", () => {
+    const rnd = mulberry32(11);
+    const odd = ["", "é", "日本", "a\nb", "😀x", " ", "AaAa"];
+    const mixed = Array.from({ length: 4 }, () => Array.from({ length: 2600 }, (_, i) => (i % 7 === 0 ? odd[Math.floor(rnd() * odd.length)] : `w${Math.floor(rnd() * 50)} ${i % 13}`)));
+    const byRecord = both((ctx) => new RDD(mixed, ctx).mapToPair((l) => [l, l.length] as [string, number]).reduceByKey(add));
+    expect(byRecord.shared).toEqual(byRecord.alone);
+    expect(byRecord.ranOnWorker).toBeGreaterThan(0);
+    expect(new Map(byRecord.alone.flat()).get("a\nb")).toBe(3 * mixed.flat().filter((l) => l === "a\nb").length);
+  });
+
+  it("joinStrings keeps each record's length and gives up on a record that is not a string", () => {
+    const records = ["ab", "", "日本語", "x".repeat(3000), ...Array.from({ length: 2100 }, (_, i) => String(i))];
+    const joined = joinStrings(records);
+    expect(joined?.text.length).toBe(records.reduce((n, r) => n + r.length, 0));
+    const { chunks, recipe } = unjoinedPartition(joined as JoinedStrings);
+    expect(chunks).toEqual([0, 1, 2]);
+    expect(chunks.flatMap((c) => (recipe.fn as (c: number) => string[])(c))).toEqual(records);
+    expect(joinStrings(["a", 1, "b"])).toBeUndefined();
+    expect(unjoinedPartition(joinStrings([]) as JoinedStrings).chunks).toEqual([]);
   });
 
   it("count()'s union with its zero partition reads through to the filter, which goes to a worker; the zero stays here", () => {
