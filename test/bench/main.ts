@@ -9,7 +9,7 @@ import { renderReport } from "./report";
 import { BenchConfig, BenchResults, RateRow } from "./results";
 import { createRx } from "./rx-workloads";
 import { buildSpark, SparkEngine } from "./spark-runner";
-import { blocksPerBatch, measureCapacity, measureEmptyBatch, probeStreamlab } from "./streamlab-runner";
+import { blockIntervalFor, blocksPerBatch, DEFAULT_BLOCK_MS, measureCapacity, measureEmptyBatch, probeStreamlab } from "./streamlab-runner";
 import { BatchProcessor, createLoop, WindowShape, Workload, WorkloadName, WORKLOADS } from "./workloads";
 
 /**
@@ -30,6 +30,7 @@ export const FULL: BenchConfig = {
   grepWarmupMs: 3000,
   extraWarmupMs: 2000,
   windowMs: 30_000,
+  blockMs: DEFAULT_BLOCK_MS,
   maxProbes: 4,
   spark: true,
   sparkFeeds: ["generator", "socket"],
@@ -55,6 +56,7 @@ export const SMOKE: BenchConfig = {
   grepWarmupMs: 500,
   extraWarmupMs: 500,
   windowMs: 2000,
+  blockMs: DEFAULT_BLOCK_MS,
   maxProbes: 1,
   spark: false,
   sparkFeeds: [],
@@ -83,6 +85,7 @@ const HELP = `npm run bench -- [options]
   --confirm-seconds=N     re-probe streamlab's best rate (generator, 1 s batches) for N s (default ${FULL.confirmSeconds}; 0 = skip)
   --backpressure-rate=N   records/s offered in the backpressure section (default 3x WordCount's rate over TCP in this run)
   --window-seconds=N      window length (default 30; shorter only to debug the harness)
+  --block-ms=N            spark.streaming.blockInterval of both engines' receivers (default ${DEFAULT_BLOCK_MS}, Spark's; at most half a batch)
   --no-spark              skip Apache Spark Streaming
   --spark-feeds=a,b       feeds for Spark (default generator,socket)
   --sections=a,b          of capacity,empty,memory,rates,backpressure,spark (default all)
@@ -122,6 +125,7 @@ function parseArgs(argv: string[]): RunOptions {
   if (get("max-probes")) config.maxProbes = Number(get("max-probes"));
   if (get("confirm-seconds")) config.confirmSeconds = Number(get("confirm-seconds"));
   if (get("backpressure-rate")) config.backpressureRate = Number(get("backpressure-rate"));
+  if (get("block-ms")) config.blockMs = Number(get("block-ms"));
   if (get("window-seconds")) config.windowMs = Number(get("window-seconds")) * 1000;
   if (list("spark-feeds")) config.sparkFeeds = list("spark-feeds") as Feed[];
   if (argv.includes("--no-spark")) config.spark = false;
@@ -156,7 +160,7 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
   };
   const poolOf = (w: WorkloadName) => pools[(WORKLOADS.find((x) => x.name === w) as Workload).pool];
   const workloads = WORKLOADS.filter((w) => config.workloads.includes(w.name));
-  const shapeFor = (batchMs: number): WindowShape => ({ batchMs, windowMs: config.windowMs, slideMs: batchMs });
+  const shapeFor = (batchMs: number): WindowShape => ({ batchMs, windowMs: config.windowMs, slideMs: batchMs, blockMs: blockIntervalFor(batchMs, config.blockMs) });
 
   if (opt.sections.has("capacity")) {
     section("capacity: flat out, virtual time, 1 s batches");

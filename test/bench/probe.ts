@@ -141,8 +141,9 @@ export interface SearchResult {
 
 /**
  * The highest sustainable rate, in a few probes: each probe's processing time per record predicts
- * the rate that would fill 85% of the batch interval; after a pass and a fail the search bisects,
- * and stops when they are within 15% or after `maxProbes`.
+ * the rate that would fill 85% of the batch interval; until a rate fails it keeps going up (see
+ * untriedRate); after a pass and a fail it bisects, and stops when they are within 15% or after
+ * `maxProbes`.
  */
 export async function searchRate(probe: (rate: number) => Promise<ProbeAnalysis>, startRate: number, batchMs: number, maxProbes: number, log: (line: string) => void): Promise<SearchResult> {
   let lo = 0;
@@ -160,11 +161,34 @@ export async function searchRate(probe: (rate: number) => Promise<ProbeAnalysis>
     let next = Math.min(Math.max(predicted, rate * 0.5), rate * 2);
     // The input, not the processing, fell behind: aim under what actually came through.
     if (a.delivered < 0.97 && a.processingP95 < batchMs) next = rate * Math.max(0.3, Math.min(0.9, a.delivered * 0.9));
-    if (next <= lo || next >= hi) next = lo > 0 && hi !== Infinity ? Math.sqrt(lo * hi) : next <= lo ? lo * 1.2 : hi * 0.8;
-    rate = roundRate(next);
-    if (probes.some((p) => p.rate === rate)) break;
+    const untried = untriedRate(next, lo, hi);
+    if (untried === undefined) break;
+    rate = untried;
   }
   return { best: lo, bestAnalysis, probes };
+}
+
+/**
+ * The rate to probe next: `next` rounded, if that lies strictly between the highest pass `lo` and
+ * the lowest fail `hi` (every rate probed so far lies outside); else the rounded middle of a
+ * bracket, the first rounded rate above a pass that has no fail above it, or one under a fail
+ * with no pass below it. Undefined when rounding leaves nothing between `lo` and `hi`. A rate
+ * that met its 85% aim passes, so the search goes on up until some rate fails: it does not stop
+ * at the aim, where it would report less than the engine sustains.
+ */
+export function untriedRate(next: number, lo: number, hi: number): number | undefined {
+  const between = (r: number) => r > lo && r < hi;
+  let rate = roundRate(next);
+  if (between(rate)) return rate;
+  if (lo > 0 && hi !== Infinity) {
+    rate = roundRate(Math.sqrt(lo * hi));
+    return between(rate) ? rate : undefined;
+  }
+  if (hi === Infinity) {
+    for (let step = 1.1; ; step += 0.1) if ((rate = roundRate(lo * step)) > lo) return rate;
+  }
+  rate = roundRate(hi * 0.8);
+  return between(rate) ? rate : undefined;
 }
 
 /** Two significant digits, so reported rates do not pretend to more precision than they have. */

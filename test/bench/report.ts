@@ -29,7 +29,8 @@ export function markdown(r: BenchResults): string {
   out.push(`Probes: each rate probe runs ${c.windowMs / 1000} s of window fill (Grep: ${c.grepWarmupMs / 1000} s) + ${c.extraWarmupMs / 1000} s, then ${c.probeSeconds} s measured; ` +
     `sustainable = p95 processing time < batch interval, final scheduling delay < batch interval, >= 97% of offered records processed, latency p50 < 2 batch intervals. ` +
     `Up to ${c.maxProbes} probes per search; latency = record due time to the end of the batch that output it, at half the sustainable rate. ` +
-    `Window ${c.windowMs / 1000} s sliding every batch. Records: 100-byte lines (99 chars + newline), ${c.poolSize} distinct in the pool.`, ``);
+    `Window ${c.windowMs / 1000} s sliding every batch. Both engines' receivers cut a block (one map task) every ${c.blockMs ?? 200} ms, or half a batch if shorter. ` +
+    `Records: 100-byte lines (99 chars + newline), ${c.poolSize} distinct in the pool.`, ``);
 
   out.push(`## Maximum sustainable rate and latency (real time)`, ``);
   const confirmed = (c.confirmSeconds ?? 0) > 0;

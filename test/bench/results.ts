@@ -41,6 +41,8 @@ export interface BenchConfig {
   grepWarmupMs: number;
   extraWarmupMs: number;
   windowMs: number;
+  /** `spark.streaming.blockInterval` for both engines' receivers at 1 s batches (absent in older results: 200). */
+  blockMs?: number;
   maxProbes: number;
   spark: boolean;
   sparkFeeds: Feed[];

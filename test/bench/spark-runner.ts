@@ -4,6 +4,7 @@ import * as path from "path";
 import type { ProbeResult, ProbeSpec } from "./probe";
 import { GREP_PATTERN } from "./records";
 import { startSender } from "./sender-process";
+import { blockIntervalFor } from "./streamlab-runner";
 
 /**
  * Apache Spark Streaming, fetched from Maven Central and run by the benchmark: Maven builds
@@ -104,7 +105,7 @@ export class SparkEngine {
   private async probeOnce(spec: ProbeSpec): Promise<ProbeResult> {
     const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
     const answer = this.next();
-    this.child.stdin.write(`probe ${spec.workload} ${spec.feed} ${spec.shape.batchMs} ${spec.shape.slideMs} ${spec.rate} ${spec.seconds} ${sender?.port ?? 0}\n`);
+    this.child.stdin.write(`probe ${spec.workload} ${spec.feed} ${spec.shape.batchMs} ${spec.shape.slideMs} ${spec.rate} ${spec.seconds} ${sender?.port ?? 0} ${spec.shape.blockMs ?? blockIntervalFor(spec.shape.batchMs)}\n`);
     let line: string;
     try {
       line = await Promise.race([answer, this.exited, timeout((spec.seconds + 120) * 1000, "Spark probe did not answer")]);

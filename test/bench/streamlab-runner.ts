@@ -27,19 +27,23 @@ const isWindowed = (w: WorkloadName) => WORKLOADS.some((x) => x.name === w && x.
  * real-time probes on the wall clock with a receiver or a socket feed.
  */
 
+/** Spark's default `spark.streaming.blockInterval`, which both engines run with unless `--block-ms` says otherwise. */
+export const DEFAULT_BLOCK_MS = 200;
+
 /**
- * Spark's blockInterval: a receiver's records become one partition per 200 ms, or per half batch
- * for batches under 400 ms (Spark's tuning guide: keep blocks shorter than the batch; 50 ms for
- * 100 ms batches), so that every batch gets its share of blocks.
+ * The block interval both engines run with: `blockMs`, or half a batch when that is shorter
+ * (Spark's tuning guide: keep blocks shorter than the batch; 50 ms for 100 ms batches), so that
+ * every batch gets its share of blocks. A receiver's records become one partition, so one map
+ * task, per block. SparkBench takes its interval from here.
  */
-export const blockIntervalFor = (batchMs: number) => Math.min(200, batchMs / 2);
+export const blockIntervalFor = (batchMs: number, blockMs = DEFAULT_BLOCK_MS) => Math.min(blockMs, batchMs / 2);
 
 /** Partitions a receiver cuts from one batch. */
 export const blocksPerBatch = (batchMs: number) => Math.max(1, Math.round(batchMs / blockIntervalFor(batchMs)));
 
 /**
  * A replayable in-process source: batch i holds records [i*n, (i+1)*n) of the pool (cycled), cut
- * into one partition per 200 ms block, as a receiver at n records per batch would deliver them.
+ * into one partition per block (blockIntervalFor), as a receiver at n records per batch would deliver them.
  */
 export class PoolInputDStream extends InputDStream<string> {
   constructor(ssc: StreamingContext, private readonly pool: readonly string[], private readonly perBatch: number) {
@@ -182,7 +186,7 @@ async function timeBatches(workload: WorkloadName, pool: readonly string[], shap
 export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
   // Start from a collected heap: the previous probe's garbage must not count against this one.
   heapUsed();
-  const blockMs = blockIntervalFor(spec.shape.batchMs);
+  const blockMs = spec.shape.blockMs ?? blockIntervalFor(spec.shape.batchMs);
   const ssc = new StreamingContext({ appName: `bench-${spec.workload}`, master: "local[2]", batchDuration: spec.shape.batchMs, conf: { "spark.streaming.blockInterval": `${blockMs}ms`, ...spec.conf } });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-bench-"));
   if (isWindowed(spec.workload)) ssc.checkpoint(dir);

@@ -36,6 +36,8 @@ export interface WindowShape {
   batchMs: number;
   windowMs: number;
   slideMs: number;
+  /** The receivers' block interval (blockIntervalFor in streamlab-runner.ts), when not the default. */
+  blockMs?: number;
 }
 
 type Counted = [string, number];

@@ -14,6 +14,7 @@ import java.util.List;
 import java.io.Serializable;
 
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.streaming.Duration;
@@ -33,8 +34,9 @@ import scala.Tuple2;
  * warm-up are paid once, as streamlab's in-process probes pay them once.
  *
  * Protocol: one command per stdin line,
- *   probe WORKLOAD FEED BATCH_MS SLIDE_MS RATE SECONDS PORT
- * (WORKLOAD grep|wordcount|topk|sales, FEED generator|socket, PORT used by the socket feed), and
+ *   probe WORKLOAD FEED BATCH_MS SLIDE_MS RATE SECONDS PORT BLOCK_MS
+ * (WORKLOAD grep|wordcount|topk|sales, FEED generator|socket, PORT used by the socket feed,
+ * BLOCK_MS the block interval, the same as streamlab's: blockIntervalFor in streamlab-runner.ts), and
  * one answer per command on stdout: RESULT {json} with t0 (when record 0 was due) and every batch's
  * numRecords, processingDelay, schedulingDelay and processingEndTime. "quit" ends the JVM.
  * Args: the 100-byte record pool file and the sales pool file written by the Node side.
@@ -60,7 +62,7 @@ public final class SparkBench {
       if (cmd[0].equals("quit")) break;
       if (!cmd[0].equals("probe")) continue;
       String json = probe(sc, cmd[1], cmd[2], Long.parseLong(cmd[3]), Long.parseLong(cmd[4]), Double.parseDouble(cmd[5]),
-          Double.parseDouble(cmd[6]), Integer.parseInt(cmd[7]), cmd[1].equals("sales") ? sales : words, grepPattern);
+          Double.parseDouble(cmd[6]), Integer.parseInt(cmd[7]), Long.parseLong(cmd[8]), cmd[1].equals("sales") ? sales : words, grepPattern);
       System.out.println("RESULT " + json);
       System.out.flush();
     }
@@ -68,12 +70,14 @@ public final class SparkBench {
   }
 
   static String probe(JavaSparkContext sc, String workload, String feed, long batchMs, long slideMs, double rate,
-      double seconds, int port, List<String> pool, String grepPattern) throws Exception {
+      double seconds, int port, long blockMs, List<String> pool, String grepPattern) throws Exception {
+    // socketTextStream's BlockGenerator reads the interval when its receiver starts, from the
+    // running context's conf (in local mode, SparkEnv's conf is the SparkContext's own).
+    SparkEnv.get().conf().set("spark.streaming.blockInterval", blockMs + "ms");
     JavaStreamingContext ssc = new JavaStreamingContext(sc, new Duration(batchMs));
     Path dir = Files.createTempDirectory("spark-bench-checkpoint");
     if (!workload.equals("grep")) ssc.checkpoint(dir.toString()); // incremental windows need it
-    // Blocks are cut every min(200 ms, half a batch) from t0, half a block off the batch grid.
-    long blockMs = Math.min(200, batchMs / 2);
+    // Blocks are cut every blockMs from t0, half a block off the batch grid.
     long t0 = (System.currentTimeMillis() / batchMs + 1) * batchMs + blockMs / 2;
     JavaDStream<String> lines = feed.equals("socket")
         ? ssc.socketTextStream("127.0.0.1", port, StorageLevel.MEMORY_AND_DISK_SER())
@@ -149,7 +153,7 @@ public final class SparkBench {
 
   /**
    * The in-process generator: record k of the pool (cycled) is due at t0 + k / rate; every block
-   * interval (Spark's 200 ms, or half a shorter batch) the records due so far are stored as one
+   * interval (BLOCK_MS) the records due so far are stored as one
    * block, as the BlockGenerator would cut them, without paying store(single)'s per-record lock.
    */
   static final class PoolReceiver extends Receiver<String> {
