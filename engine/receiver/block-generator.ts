@@ -57,6 +57,9 @@ export class BlockGenerator<T> {
    */
   beforeCut: ((intervalEnd: number) => void) | undefined;
 
+  /** The latest arrival time rate-limited lines of another thread took permits from (see add); -Infinity before any. */
+  private permitsFrom = -Infinity;
+
   /** Records accepted so far (those waiting for the rate limiter included). */
   numRecordsAdded = 0;
 
@@ -91,7 +94,11 @@ export class BlockGenerator<T> {
    * `spark.streaming.receiver.maxRate`. Records already waiting keep their permit times.
    */
   updateRate(newRate: number): void {
-    this.rateLimiter.updateRate(newRate, this.clock.getTimeMillis());
+    // The limiter's time is the receiving thread's (see add): a rate set while lines received
+    // during a batch are still to be stored must not count the batch as idle time (a burst of
+    // stored permits). Permits of a truly idle spell are counted when the next line arrives.
+    const now = this.clock.getTimeMillis();
+    this.rateLimiter.updateRate(newRate, this.permitsFrom === -Infinity ? now : Math.min(now, this.permitsFrom));
   }
 
   /** Starts cutting blocks at the next multiple of the block interval. */
@@ -143,10 +150,17 @@ export class BlockGenerator<T> {
       return undefined;
     }
     const now = this.clock.getTimeMillis();
-    let at = now;
-    for (let i = 0; i < count; i++) at = this.rateLimiter.reserve(now);
+    // Lines another thread received while this one was busy take their permits as Spark's
+    // receiver thread would have taken them: from when they arrived, after the permits of the
+    // lines before them, and enter the block of that time. Taken from now, they all waited for
+    // permits after the busy spell and the blocks of the spell stayed empty; and a second of
+    // stored permits let the first of them in at once, so batches swung from 0 to twice the limit.
+    const from = receivedAt === ALWAYS_DUE ? now : Math.min(now, receivedAt);
+    if (receivedAt !== ALWAYS_DUE) this.permitsFrom = Math.max(this.permitsFrom, from);
+    let at = from;
+    for (let i = 0; i < count; i++) at = this.rateLimiter.reserve(from);
     if (this.waiting.length === 0 && at <= now) {
-      this.enter(record, lines, receivedAt);
+      this.enter(record, lines, receivedAt === ALWAYS_DUE ? ALWAYS_DUE : at);
       return undefined;
     }
     return new Promise<void>((resolve) => {

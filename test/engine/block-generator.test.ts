@@ -198,6 +198,30 @@ describe("BlockGenerator", () => {
       expect(blocks.slice(1)).toEqual([{ time: 1300, records: ["x"] }, { time: 1300, records: ["y"], packed: true }]);
     });
 
+    it("rate-limited lines received during a busy spell take their permits from their arrival: each block of the spell holds the limit, and a rate set meanwhile grants no burst", () => {
+      const clock = new BusyClock(1000);
+      const { gen, blocks } = generator(clock, 1000);
+      gen.start();
+      expect(gen.addPackedLines(bytes("first\n"), 1, 1000)).toBeUndefined();
+      // Busy until 1800. A batch completed first (backpressure set the rate again); meanwhile the
+      // reading thread received 16 chunks of 100 lines, 2000 lines/s, twice the limit.
+      clock.setTime(1800);
+      gen.updateRate(1000);
+      const chunk = (k: number) => bytes(Array.from({ length: 100 }, (_, j) => `${k}.${j}\n`).join(""));
+      // As the socket receiver stores them: in order, until one has to wait for its permits.
+      let waiting: Promise<void> | undefined;
+      for (let k = 0; k < 16 && waiting === undefined; k++) waiting = gen.addPackedLines(chunk(k), 100, 1000 + 50 * k);
+      expect(waiting).toBeDefined();
+      clock.runDue();
+      // Permits 1 ms apart from 1000: chunk k's last at 1100 + 100k, so two chunks per 200 ms block.
+      expect(blocks.map((b) => [b.time, b.records.length])).toEqual([[1800, 201], [1800, 200], [1800, 200], [1800, 200]]);
+      expect([blocks[0].records[0], blocks[0].records[200], blocks[3].records[199]]).toEqual(["first", "1.99", "7.99"]);
+      expect(gen.numBufferedRecords).toBe(100);
+      clock.setTime(2000);
+      clock.runDue();
+      expect(blocks.slice(4).map((b) => [b.time, b.records[0], b.records.length])).toEqual([[2000, "8.0", 100]]);
+    });
+
     it("on a ManualClock (no arrival times) cutBlocksDueBy leaves the clock's own order of equal times alone", async () => {
       const clock = new ManualClock(1000);
       const { gen, blocks } = generator(clock);
