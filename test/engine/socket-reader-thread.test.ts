@@ -51,6 +51,11 @@ describe("ThreadSocket", () => {
     expect(whilePaused).toBe(0);
     expect(chunks.length).toBeGreaterThan(3);
     expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+    // Views of shared memory, so a block's bytes go on to a map-task worker without a copy; chunks
+    // share 4 MB slabs, so most views start inside one (by tag: jest runs tests in a realm of its
+    // own, where instanceof would not match).
+    expect(chunks.every((c) => Object.prototype.toString.call(c.buffer) === "[object SharedArrayBuffer]")).toBe(true);
+    expect(chunks.filter((c) => c.byteOffset > 0).length).toBeGreaterThan(chunks.length / 2);
   });
 
   it("a refused connection is an 'error' with the socket's code and message", async () => {
