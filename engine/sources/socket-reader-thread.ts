@@ -77,6 +77,8 @@ export class ThreadSocket extends EventEmitter {
   /** Where the reading thread's events arrive, in order. */
   private readonly events: MessagePort;
   private paused = false;
+  /** The reading thread was told to pause (pause(), not hold()). */
+  private readerPaused = false;
   private closed = false;
   private readonly held: ReaderMessage[] = [];
   /** Bytes emitted as 'data' since the reading thread was last told (see MAX_UNCONSUMED_BYTES). */
@@ -104,7 +106,19 @@ export class ThreadSocket extends EventEmitter {
   }
 
   pause(): this {
-    if (!this.paused && !this.closed) this.worker.postMessage({ type: "pause" });
+    if (!this.readerPaused && !this.closed) this.worker.postMessage({ type: "pause" });
+    this.paused = true;
+    this.readerPaused = true;
+    return this;
+  }
+
+  /**
+   * Like pause(), but the reading thread goes on reading (up to its bound, see
+   * MAX_UNCONSUMED_BYTES), stamping what arrives: what a rate-limited receiver uses, so that the
+   * lines it holds back keep the times they arrived at, and take their permits from then, even
+   * while this thread is busy with a batch (BlockGenerator.add). resume() ends it.
+   */
+  hold(): this {
     this.paused = true;
     return this;
   }
@@ -113,7 +127,10 @@ export class ThreadSocket extends EventEmitter {
     if (!this.paused) return this;
     this.paused = false;
     while (!this.paused && !this.closed && this.held.length > 0) this.emitMessage(this.held.shift() as ReaderMessage);
-    if (!this.paused && !this.closed) this.worker.postMessage({ type: "resume" });
+    if (!this.paused && !this.closed && this.readerPaused) {
+      this.worker.postMessage({ type: "resume" });
+      this.readerPaused = false;
+    }
     return this;
   }
 

@@ -91,7 +91,8 @@ export class SocketReceiver<T> extends Receiver<T> {
    * Lines are stored packed, a chunk's lines at once (see PackedLines). Under a rate limit they
    * are stored in runs that take at most a millisecond of it (one line each under 1000 lines/s),
    * so a line enters its block at most a millisecond after its own permit, as `store(line)`
-   * would. While the limiter holds a run back the socket is paused, so lines stay in order.
+   * would. While the limiter holds a run back the socket is held (ThreadSocket.hold), so lines stay
+   * in order, and the reading thread goes on reading and stamping what arrives.
    */
   private receiveLines(socket: ThreadSocket, gen: number): void {
     const current = () => gen === this.generation && !this.isStopped();
@@ -116,7 +117,7 @@ export class SocketReceiver<T> extends Receiver<T> {
           if (wait === undefined) continue;
           const at = s, next = from;
           throttled = true;
-          socket.pause();
+          socket.hold();
           void wait.then(() => {
             throttled = false;
             storeFrom(segments, receivedAt, at, next);

@@ -53,7 +53,7 @@ describe("benchmark suite, smoke version", () => {
     expect(table("## Engine cost of an empty batch")).toHaveLength(2 + 4);
     expect(md).toContain("Spark: skipped");
     const backpressure = table("## Backpressure");
-    expect(backpressure.slice(2).map((l) => l.split("|")[1].trim())).toEqual(["false", "true"]);
+    expect(backpressure.slice(2).map((l) => l.split("|")[1].trim())).toEqual(["true", "false"]);
     expect(results.backpressure?.map((b) => b.batches.length > 0)).toEqual([true, true]);
 
     const svg = fs.readFileSync(path.join(dir, "chart.svg"), "utf8");

@@ -17,13 +17,12 @@ v8.setFlagsFromString("--expose-gc");
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? vm.runInNewContext("gc");
 
 /**
- * The JavaScript heap plus memory held outside it (`external`: buffers, and received socket bytes,
- * which live there), garbage included. Not `arrayBuffers`: it leaves out buffers made on another
- * thread and transferred here, as socketTextStream's reading thread hands its chunks over.
+ * The process's resident memory (RSS): every thread's heap, garbage included, and what lives
+ * outside them. Not the main heap plus `external`: socketTextStream's reading thread keeps the
+ * bytes it receives in shared memory it allocates, which no heap statistic of this thread counts.
  */
 export function memoryInUse(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
+  return process.memoryUsage.rss();
 }
 
 /** Heap in use after full collections. */

@@ -29,8 +29,8 @@ export interface BatchRecord {
   schedulingDelay: number;
   processingEndTime: number;
   /**
-   * Memory in use when the batch completed (streamlab only), MB: the JavaScript heap plus external
-   * memory, where socketTextStream keeps received bytes (memory.ts: memoryInUse).
+   * Memory in use when the batch completed (streamlab only), MB: the process's resident memory,
+   * which includes the bytes socketTextStream has received (memory.ts: memoryInUse).
    */
   memoryMB?: number;
   /** The receiver's store(record) limit when the batch completed (streamlab only), records/s. */

@@ -110,7 +110,7 @@ export function markdown(r: BenchResults): string {
   if (r.backpressure?.length) {
     const offered = r.backpressure[0].offeredRate;
     out.push(`## Backpressure: WordCount over a socket at ${fmt(offered)}/s (3× the sustainable rate), ${r.config.backpressureSeconds} s each`, ``);
-    out.push(`| spark.streaming.backpressure.enabled | records/s processed (last 10 batches) | scheduling delay at the end | heap + external at the end / max | receiver limit at the end |`);
+    out.push(`| spark.streaming.backpressure.enabled | records/s processed (last 10 batches) | scheduling delay at the end | resident memory at the end / max | receiver limit at the end |`);
     out.push(`|---|---:|---:|---:|---:|`);
     for (const run of r.backpressure) {
       const last = run.batches.slice(-10);
@@ -163,12 +163,12 @@ export function chartSpec(r: BenchResults): object {
         width: 520,
       },
       {
-        title: "Backpressure: heap + external memory over time, WordCount over a socket above capacity (MB)",
+        title: "Backpressure: resident memory over time, WordCount over a socket above capacity (MB)",
         data: { values: (r.backpressure ?? []).flatMap((run) => run.batches.map((b) => ({ t: b.t, memoryMB: b.memoryMB, backpressure: run.enabled ? "on" : "off" }))) },
         mark: { type: "line", point: true },
         encoding: {
           x: { field: "t", type: "quantitative", title: "seconds" },
-          y: { field: "memoryMB", type: "quantitative", title: "heap + external MB" },
+          y: { field: "memoryMB", type: "quantitative", title: "resident MB" },
           color: { field: "backpressure", type: "nominal" },
         },
         width: 520,

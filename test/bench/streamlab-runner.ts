@@ -14,8 +14,8 @@ import { buildStreamlab, WindowShape, WorkloadName, WORKLOADS } from "./workload
 
 /**
  * A probe is stopped when, after a full collection, its heap passes MAX_PROBE_HEAP_GB (the heap
- * is 8 GB; the window's batches must fit) or its heap and external memory (received socket
- * bytes, outside the heap) pass MAX_PROBE_MEMORY_GB (the machine has 24 GB, and Spark's JVM 8 GB).
+ * is 8 GB; the window's batches must fit) or its resident memory (received socket bytes
+ * included) passes MAX_PROBE_MEMORY_GB (the machine has 24 GB, and Spark's JVM 8 GB).
  */
 const MAX_PROBE_HEAP_GB = 5;
 const MAX_PROBE_MEMORY_GB = 12;
@@ -221,7 +221,7 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
           overLimit = tooBig();
         }
         const last = batches[batches.length - 1];
-        if (overLimit) aborted = `stopped early: heap above ${MAX_PROBE_HEAP_GB} GB or heap + external above ${MAX_PROBE_MEMORY_GB} GB`;
+        if (overLimit) aborted = `stopped early: heap above ${MAX_PROBE_HEAP_GB} GB or resident memory above ${MAX_PROBE_MEMORY_GB} GB`;
         else if (last && last.schedulingDelay > Math.max(10_000, 10 * spec.shape.batchMs)) aborted = `stopped early: scheduling delay ${last.schedulingDelay} ms`;
         if (aborted) finish();
       }, 250);
