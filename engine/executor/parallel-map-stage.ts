@@ -4,6 +4,8 @@ import { combineMapTask } from "../rdd/map-side-combine";
 import { HashPartitioner, Partitioner } from "../rdd/partitioner";
 import type { NarrowRecipe } from "../rdd/narrow-steps";
 import type { Aggregator } from "../rdd/shuffle";
+import { unpackSegment } from "../receiver/packed-lines";
+import { concatSegments } from "./concatenated-segments";
 import { JoinedStrings, joinStrings } from "./joined-strings";
 import { CLAIM_FREE, CLAIM_MAIN, MapTaskMessage } from "./protocol";
 import { markNotShippable, shippableSource } from "./shippable";
@@ -56,7 +58,7 @@ export function runMapStage<K, V, C>(
   const { records: elements, recordCount: records } = plan.first;
   const nanosPerRecord = Number(process.hrtime.bigint() - started) / records;
   const pays = records >= workerTuning.minTaskRecords && nanosPerRecord >= workerTuning.minNanosPerRecord
-    && copyCostAtMost(stage, elements, records, workerTuning.minCostOverCopy > 0 ? nanosPerRecord / workerTuning.minCostOverCopy : Infinity);
+    && copyCostAtMost(plan, elements, records, workerTuning.minCostOverCopy > 0 ? nanosPerRecord / workerTuning.minCostOverCopy : Infinity);
   if (pays) paidLastTime.add(stage);
   else paidLastTime.delete(stage);
   if (posted === undefined && pays) posted = postTasks(plan, threads, partitioner, op);
@@ -83,30 +85,31 @@ export function runMapStage<K, V, C>(
 const copyCosts = new WeakMap<object, number>();
 
 /**
- * True when copying a record of `stage` costs at most `nanos`. Timed on the first batch, and
- * again only while it looks dearer (a first timing can be cold), so a stage that pays costs no
- * timing on later batches.
+ * True when copying a record of the plan's stage costs at most `nanos`. Timed on the first batch,
+ * and again only while it looks dearer (a first timing can be cold), so a stage that pays costs
+ * no timing on later batches.
  */
-function copyCostAtMost(stage: object, elements: readonly unknown[], records: number, nanos: number): boolean {
-  let best = copyCosts.get(stage) ?? Infinity;
+function copyCostAtMost(plan: ShipPlan, elements: readonly unknown[], records: number, nanos: number): boolean {
+  let best = copyCosts.get(plan.stageKey) ?? Infinity;
   if (best > nanos) {
-    best = Math.min(best, copyNanosPerRecord(elements, records));
-    copyCosts.set(stage, best);
+    best = Math.min(best, copyNanosPerRecord(plan, elements, records));
+    copyCosts.set(plan.stageKey, best);
   }
   return best <= nanos;
 }
 
 /**
  * What posting one of `records` to a worker costs this thread, per record: the time to put a
- * sample of them in the form they are posted in and serialize it, as postMessage does (the faster
- * of two tries: a single one is noisy).
+ * sample of them in the form they are posted in and, unless that form is transferred, serialize
+ * it, as postMessage does (the faster of two tries: a single one is noisy).
  */
-function copyNanosPerRecord(elements: readonly unknown[], records: number): number {
+function copyNanosPerRecord(plan: ShipPlan, elements: readonly unknown[], records: number): number {
   const sample = elements.slice(0, COPY_SAMPLE);
   let best = Infinity;
   for (let i = 0; i < 2; i++) {
     const started = process.hrtime.bigint();
-    v8.serialize(shippedRecords(sample));
+    const shipped = shippedRecords(plan, sample);
+    if (shipped.transfer.length === 0) v8.serialize(shipped.records);
     best = Math.min(best, Number(process.hrtime.bigint() - started));
   }
   return best / Math.max(1, (sample.length * records) / Math.max(1, elements.length));
@@ -148,7 +151,8 @@ function postTasks(plan: ShipPlan, threads: number, partitioner: Partitioner, op
   const remote = new Set<number>();
   for (let c = candidates.length - 1, i = 0; c >= candidates.length - count; c--, i++) {
     const [m, task] = candidates[c];
-    if (pool.post(i, { dispatch, task: m, claims, ...plan.functions, numPartitions: partitioner.numPartitions, op, records: shippedRecords(task.records) })) remote.add(m);
+    const { records, transfer } = shippedRecords(plan, task.records);
+    if (pool.post(i, { dispatch, task: m, claims, ...plan.functions, numPartitions: partitioner.numPartitions, op, records }, transfer)) remote.add(m);
   }
   return { pool, dispatch, claims, remote };
 }
@@ -162,6 +166,8 @@ interface ShipPlan {
   userFunctions: object[];
   /** The stage's own function, the same on every batch (a chain's first may be the engine's unpackSegment). */
   stageKey: object;
+  /** The chain starts by decoding a socket block's segments: they are posted as one buffer (concatenated-segments.ts). */
+  decodesSegments: boolean;
 }
 
 /** What a worker needs to run the stage's map tasks, or undefined when some of it cannot go. */
@@ -180,12 +186,17 @@ function shipPlan<K, V, C>(source: RDD<readonly [K, V]>, agg: Aggregator<V, C>, 
   if (createCombiner === undefined || mergeValue === undefined) return undefined;
   const userFunctions = [...pipeline.recipes.map((r) => r.fn), agg.createCombiner, agg.mergeValue];
   const stageKey = pipeline.recipes.length > 0 ? pipeline.recipes[pipeline.recipes.length - 1].fn : agg.mergeValue;
-  return { source: source as RDD<unknown>, first: pipeline, functions: { recipes, createCombiner, mergeValue }, userFunctions, stageKey };
+  const decodesSegments = pipeline.recipes.length > 0 && pipeline.recipes[0].kind === "flatMap" && pipeline.recipes[0].fn === unpackSegment;
+  return { source: source as RDD<unknown>, first: pipeline, functions: { recipes, createCombiner, mergeValue }, userFunctions, stageKey, decodesSegments };
 }
 
-/** A task's records as they are posted: joined when all are strings. */
-function shippedRecords(records: unknown[]): unknown[] | JoinedStrings {
-  return joinStrings(records) ?? records;
+/** A task's records as they are posted, and what goes by transfer: segments to decode as one new buffer, strings joined. */
+function shippedRecords(plan: ShipPlan, records: unknown[]): { records: unknown[] | JoinedStrings; transfer: ArrayBuffer[] } {
+  if (plan.decodesSegments && records.every((r) => ArrayBuffer.isView(r))) {
+    const whole = concatSegments(records as Uint8Array[]);
+    return { records: [whole], transfer: [whole.buffer as ArrayBuffer] };
+  }
+  return { records: joinStrings(records) ?? records, transfer: [] };
 }
 
 function sameChain(a: readonly NarrowRecipe[], b: readonly NarrowRecipe[]): boolean {

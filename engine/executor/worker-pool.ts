@@ -66,9 +66,9 @@ export class TaskWorkerPool {
   }
 
   /** Posts `task` to worker `w`; false when its records cannot be copied to a thread. */
-  post(w: number, task: MapTaskMessage): boolean {
+  post(w: number, task: MapTaskMessage, transfer: ArrayBuffer[] = []): boolean {
     try {
-      this.workers[w % this.workers.length].postMessage(task);
+      this.workers[w % this.workers.length].postMessage(task, transfer);
       return true;
     } catch {
       return false;

@@ -1,3 +1,4 @@
+import { concatSegments } from "../../engine/executor/concatenated-segments";
 import { mapTaskCounts, workerTuning } from "../../engine/executor/parallel-map-stage";
 import { JoinedStrings, joinStrings, unjoinedPartition } from "../../engine/executor/joined-strings";
 import { ENGINE_FUNCTION, shipByName, shippableSource } from "../../engine/executor/shippable";
@@ -178,12 +179,26 @@ describe("map tasks on worker threads", () => {
     expect(counts.alone).toEqual(fromStrings);
     expect(counts.shared).toEqual(fromStrings);
     expect(counts.ranOnWorker).toBeGreaterThan(0);
+    // Posted as a copy: the block here still has its bytes (a window reads it again).
+    expect(packed.map((p) => Buffer.concat(p).toString().split("\n").length - 1)).toEqual(parts.map((p) => p.length));
+  });
+
+  it("concatSegments: views at any offset of shared chunks, multi-byte lines included, become one buffer of their bytes in order", () => {
+    const chunk = Buffer.from("é1\n日本\nx\n😀 y\nlast\n");
+    const cut = [0, 4, 11, 13, chunk.length];
+    const segments = cut.slice(1).map((end, i) => chunk.subarray(cut[i], end));
+    const whole = concatSegments(segments);
+    expect(whole.byteOffset).toBe(0);
+    expect(whole.buffer.byteLength).toBe(chunk.length);
+    expect(unpackSegment(whole)).toEqual(segments.flatMap(unpackSegment));
+    expect(unpackSegment(whole)).toEqual(["é1", "日本", "x", "😀 y", "last"]);
+    expect(concatSegments([]).byteLength).toBe(0);
   });
 
   it("string records go to a worker joined into one string and are cut back there: the same records, across chunks, empty and non-ASCII ones included", () => {
     const rnd = mulberry32(11);
     const odd = ["", "é", "日本", "a\nb", "😀x", " ", "AaAa"];
-    const mixed = Array.from({ length: 4 }, () => Array.from({ length: 2600 }, (_, i) => (i % 7 === 0 ? odd[Math.floor(rnd() * odd.length)] : `w${Math.floor(rnd() * 50)} ${i % 13}`)));
+    const mixed = Array.from({ length: 4 }, () => Array.from({ length: 26_000 }, (_, i) => (i % 7 === 0 ? odd[Math.floor(rnd() * odd.length)] : `w${Math.floor(rnd() * 50)} ${i % 13}`)));
     const byRecord = both((ctx) => new RDD(mixed, ctx).mapToPair((l) => [l, l.length] as [string, number]).reduceByKey(add));
     expect(byRecord.shared).toEqual(byRecord.alone);
     expect(byRecord.ranOnWorker).toBeGreaterThan(0);
