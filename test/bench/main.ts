@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { setLogger } from "../../engine/log";
 import { heapUsed, measureState, measureWindowMemory } from "./memory";
+import { probeInOwnProcess } from "./own-process-probe";
 import { analyze, Feed, fmt, ProbeAnalysis, ProbeResult, ProbeSpec, roundRate, searchRate } from "./probe";
 import { loadPool, RecordPool, slicePool } from "./records";
 import { renderReport } from "./report";
@@ -41,7 +42,7 @@ export const FULL: BenchConfig = {
   windowMemorySeconds: 600,
   windowMemoryRate: 20_000,
   poolSize: 1 << 18,
-  backpressureSeconds: 45,
+  backpressureSeconds: 120,
   confirmSeconds: 60,
 };
 
@@ -279,16 +280,15 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
     const capacity = results.capacity.find((c) => c.workload === "wordcount")?.streamlab ?? 50_000;
     const offeredRate = config.backpressureRate ?? roundRate(3 * (measured || capacity * 0.5));
     results.backpressure = [];
-    // On first: memory is the process's resident memory, which the allocator does not give back
-    // at once, so the run after an overloaded one would start from its high-water mark.
+    // Each case in a process of its own: memory is the process's resident memory, which the
+    // allocator does not give back, so a case run after an overloaded one would start from its mark.
     for (const enabled of [true, false]) {
       const spec = { ...specFor(w, "socket", 1000, offeredRate), seconds: config.backpressureSeconds, conf: { "spark.streaming.backpressure.enabled": enabled } };
-      const r = await probeStreamlab(spec);
+      const r = await probeInOwnProcess(spec);
       const batches = r.batches.map((b) => ({ t: (b.time - r.t0) / 1000, numRecords: b.numRecords, schedulingDelay: b.schedulingDelay, memoryMB: b.memoryMB ?? NaN, rateLimit: b.rateLimit ?? Infinity }));
       results.backpressure.push({ enabled, offeredRate, batches });
       const last = batches[batches.length - 1];
       log(`  ${enabled ? "on " : "off"}: offered ${fmt(offeredRate)}/s; last batch: scheduling delay ${last?.schedulingDelay} ms, resident memory ${last?.memoryMB.toFixed(0)} MB, limit ${fmt(last?.rateLimit ?? NaN)}/s`);
-      heapUsed();
     }
     await save();
   }

@@ -53,7 +53,7 @@ export interface BenchConfig {
   windowMemorySeconds: number;
   windowMemoryRate: number;
   poolSize: number;
-  /** Seconds of each backpressure run (off, then on). */
+  /** Seconds of each backpressure run (on, then off), each in a process of its own; long enough to show memory once the window has filled. */
   backpressureSeconds: number;
   /**
    * After each streamlab search with the in-process generator at 1 s batches, the best rate is
