@@ -57,6 +57,11 @@ export class BatchJournal {
 
   constructor(readonly dir: string) {}
 
+  /** True when this journal saved or read the batch of `time`. */
+  has(time: number): boolean {
+    return this.written.has(time);
+  }
+
   /**
    * Saves `data` as the batch of `time`, unless this journal saved or read it already. A batch an
    * earlier process saved is saved again: this process may have computed it anew (a batch after

@@ -188,6 +188,11 @@ export abstract class DStream<T> {
     // map/flatMap above a 30 s window kept 30 s of records alive.
     const limit = this.storageLevel === StorageLevel.NONE && !this.keepsBatchesWhenUnpersisted ? time : time - (this.rememberDuration ?? 0);
     for (const t of this.generatedRDDs.keys()) if (t <= limit) this.generatedRDDs.delete(t);
+    // A serialized stream keeps its older batches as Spark does, out of the collector's sight
+    // (RDD.compactRecords); the newest stays as objects for the next batch to read.
+    if (this.storageLevel.useMemory && !this.storageLevel.deserialized) {
+      for (const [t, rdd] of this.generatedRDDs) if (t < time) rdd.compactRecords();
+    }
     for (const d of this.dependencies) d.clearMetadata(time);
   }
 

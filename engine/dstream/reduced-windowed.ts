@@ -89,7 +89,8 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
     let first = Infinity, last = -Infinity;
     for (const [t, rdd] of this.reducedStream.generatedRDDs) {
       if (t > from && t <= time) {
-        journal.write(t, rdd.partitions);
+        // A batch saved already is not read: an older one is kept compacted (RDD.compactRecords).
+        if (!journal.has(t)) journal.write(t, rdd.partitions);
         first = Math.min(first, t);
         last = Math.max(last, t);
       }

@@ -1,6 +1,7 @@
 import { Errors } from "../errors/messages";
 import { checkPairs } from "./check-pairs";
 import { CompactBuffer } from "./compact-buffer";
+import { CompactPairs, compactPairs, expandPairs } from "./compact-pairs";
 import { naturalCompare } from "./ordering";
 import { NarrowKind, NarrowRecipe, stepOf } from "./narrow-steps";
 import { HashPartitioner, Partitioner, RangePartitioner } from "./partitioner";
@@ -66,6 +67,8 @@ export interface UnionLineage {
  */
 export class RDD<T> {
   private data: T[][] | undefined;
+  /** The records of every partition in flat arrays (compactRecords), read back on demand. */
+  private compacted: CompactPairs[] | undefined;
   private readonly lineage: NarrowLineage<unknown, T> | undefined;
   private readonly unionOf: readonly RDD<unknown>[] | undefined;
   /**
@@ -94,13 +97,35 @@ export class RDD<T> {
    * is computed on first read and kept; a shuffle streams it instead (see forEachIn).
    */
   get partitions(): T[][] {
-    if (this.data === undefined) this.data = this.materialize();
+    if (this.data === undefined) this.data = this.compacted ? (this.compacted.map(expandPairs) as T[][]) : this.materialize();
     return this.data;
+  }
+
+  /**
+   * Keeps the records in flat arrays (compact-pairs.ts) and lets go of them as objects, when they
+   * are computed and all `[string, number]` (or `[number, number]`) pairs; the next read turns them
+   * back into the same pairs. What a serialized (`_SER`) stream does with its older batches, as
+   * Spark keeps them serialized. An RDD read again keeps its flat arrays, so compacting it once
+   * more costs nothing. @internal
+   */
+  compactRecords(): void {
+    if (this.data === undefined) return;
+    if (this.compacted === undefined) {
+      const compacted: CompactPairs[] = [];
+      for (const part of this.data) {
+        const c = compactPairs(part);
+        if (c === undefined) return;
+        compacted.push(c);
+      }
+      this.compacted = compacted;
+    }
+    this.data = undefined;
   }
 
   /** The number of partitions, without computing a narrow transformation. */
   get numPartitions(): number {
     if (this.data !== undefined) return this.data.length;
+    if (this.compacted !== undefined) return this.compacted.length;
     if (this.unionOf !== undefined) return this.unionOf.reduce((n, p) => n + p.numPartitions, 0);
     return (this.lineage as NarrowLineage<unknown, T>).parent.numPartitions;
   }
@@ -112,7 +137,7 @@ export class RDD<T> {
    * unpersisted Spark RDD, it is recomputed by each such read. @internal
    */
   forEachIn(index: number, sink: (t: T) => void): void {
-    const data = this.data;
+    const data = this.compacted !== undefined ? this.partitions : this.data;
     if (data !== undefined) {
       const part = data[index];
       for (let i = 0; i < part.length; i++) sink(part[i]);
@@ -138,9 +163,14 @@ export class RDD<T> {
     throw new RangeError(`partition ${index} of a union of ${this.numPartitions}`);
   }
 
+  /** True while the records are kept in flat arrays (compactRecords). @internal */
+  get isCompacted(): boolean {
+    return this.compacted !== undefined && this.data === undefined;
+  }
+
   /** True until a narrow transformation's records have been computed and kept. @internal */
   get isPipelined(): boolean {
-    return this.data === undefined;
+    return this.data === undefined && this.compacted === undefined;
   }
 
   private materialize(): T[][] {
@@ -529,6 +559,10 @@ export class RDD<T> {
     let rdd: RDD<unknown> = this as RDD<unknown>;
     let at = index;
     while (rdd.data === undefined) {
+      if (rdd.compacted !== undefined) {
+        void rdd.partitions;
+        break;
+      }
       if (rdd.unionOf !== undefined) {
         [rdd, at] = rdd.unionPartition(at);
         continue;
@@ -538,7 +572,8 @@ export class RDD<T> {
       recipes.unshift(lineage.recipe);
       rdd = lineage.parent;
     }
-    return { records: rdd.data[at], recordCount: rdd.recordCounts?.[at] ?? rdd.data[at].length, recipes };
+    const data = rdd.data as unknown[][];
+    return { records: data[at], recordCount: rdd.recordCounts?.[at] ?? data[at].length, recipes };
   }
 
   /** @internal */
