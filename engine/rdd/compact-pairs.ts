@@ -21,13 +21,14 @@ export interface CompactPairs {
 /** `part` compacted, or undefined when a record is not a `[string, number]` or `[number, number]` pair (all keys of one type). */
 export function compactPairs(part: readonly unknown[]): CompactPairs | undefined {
   const n = part.length;
+  // The first record decides, before anything is allocated for a partition that will not compact.
+  if (n > 0 && !isPair(part[0])) return undefined;
+  const byString = n > 0 && typeof (part[0] as unknown[])[0] === "string";
   const values = new Float64Array(n);
-  const first = n > 0 ? keyOf(part[0]) : undefined;
-  const byString = typeof first === "string";
   const keys: unknown[] | Float64Array = byString ? new Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const rec = part[i];
-    if (!Array.isArray(rec) || rec.length !== 2 || typeof rec[1] !== "number") return undefined;
+    if (!isPair(rec)) return undefined;
     const k = rec[0];
     if (byString ? typeof k !== "string" : typeof k !== "number") return undefined;
     keys[i] = k;
@@ -55,6 +56,7 @@ export function expandPairs(compact: CompactPairs): [string | number, number][] 
   return out;
 }
 
-function keyOf(rec: unknown): unknown {
-  return Array.isArray(rec) ? rec[0] : undefined;
+/** `[key, number]`: a two-element array whose value is a number (compactPairs checks the key). */
+function isPair(rec: unknown): rec is [unknown, number] {
+  return Array.isArray(rec) && rec.length === 2 && typeof rec[1] === "number";
 }

@@ -69,6 +69,8 @@ export class RDD<T> {
   private data: T[][] | undefined;
   /** The records of every partition in flat arrays (compactRecords), read back on demand. */
   private compacted: CompactPairs[] | undefined;
+  /** Some records are not pairs that compact: compactRecords does not look again. */
+  private incompactible = false;
   private readonly lineage: NarrowLineage<unknown, T> | undefined;
   private readonly unionOf: readonly RDD<unknown>[] | undefined;
   /**
@@ -109,12 +111,15 @@ export class RDD<T> {
    * more costs nothing. @internal
    */
   compactRecords(): void {
-    if (this.data === undefined) return;
+    if (this.data === undefined || this.incompactible) return;
     if (this.compacted === undefined) {
       const compacted: CompactPairs[] = [];
       for (const part of this.data) {
         const c = compactPairs(part);
-        if (c === undefined) return;
+        if (c === undefined) {
+          this.incompactible = true;
+          return;
+        }
         compacted.push(c);
       }
       this.compacted = compacted;
