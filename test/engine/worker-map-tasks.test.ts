@@ -155,10 +155,16 @@ describe("map tasks on worker threads", () => {
     const rnd = mulberry32(11);
     const salesParts = Array.from({ length: 4 }, () => Array.from({ length: 3000 }, (_, i) =>
       i % 97 === 0 ? `s1,p${i % 5},two,1.5` : i % 89 === 0 ? " " : `s${i % 3},p${Math.floor(rnd() * 20)},${1 + (i % 4)},${(rnd() * 100).toFixed(2)}`));
-    const units = both((ctx) => new RDD(salesParts, ctx).map(parseSale).filter((r) => r.ok)
-      .map((r) => (r as { ok: true; sale: Sale }).sale).mapToPair((s) => [s.productId, s.number] as [string, number]).reduceByKey(add));
-    expect(units.shared).toEqual(units.alone);
-    expect(units.ranOnWorker).toBeGreaterThan(0);
+    // As in the word count above, up to three runs: on a cold start (a fresh clone, the worker
+    // still loading the parser's module) the main thread can take every posted task first.
+    let ranOnWorker = 0;
+    for (let run = 0; run < 3 && ranOnWorker === 0; run++) {
+      const units = both((ctx) => new RDD(salesParts, ctx).map(parseSale).filter((r) => r.ok)
+        .map((r) => (r as { ok: true; sale: Sale }).sale).mapToPair((s) => [s.productId, s.number] as [string, number]).reduceByKey(add));
+      expect(units.shared).toEqual(units.alone);
+      ranOnWorker += units.ranOnWorker;
+    }
+    expect(ranOnWorker).toBeGreaterThan(0);
     const rules = both((ctx) => new RDD(salesParts, ctx).map(parseSale).filter((r) => !r.ok)
       .map((r) => (r as { ok: false; error: MalformedRecord }).error).mapToPair((e) => [e.message, 1] as [string, number]).reduceByKey(add));
     expect(rules.shared).toEqual(rules.alone);
