@@ -563,11 +563,8 @@ export class RDD<T> {
     const recipes: NarrowRecipe[] = [];
     let rdd: RDD<unknown> = this as RDD<unknown>;
     let at = index;
-    while (rdd.data === undefined) {
-      if (rdd.compacted !== undefined) {
-        void rdd.partitions;
-        break;
-      }
+    // A compacted RDD is computed: its records are read back (partitions) rather than its lineage.
+    while (rdd.data === undefined && rdd.compacted === undefined) {
       if (rdd.unionOf !== undefined) {
         [rdd, at] = rdd.unionPartition(at);
         continue;
@@ -577,7 +574,7 @@ export class RDD<T> {
       recipes.unshift(lineage.recipe);
       rdd = lineage.parent;
     }
-    const data = rdd.data as unknown[][];
+    const data = rdd.partitions;
     return { records: data[at], recordCount: rdd.recordCounts?.[at] ?? data[at].length, recipes };
   }
 
