@@ -146,7 +146,8 @@ export class ForEachDStream<T> extends DStream<void> {
   private get firstBatchTime(): number | undefined {
     if (this.joinTime !== undefined) return this.joinTime;
     const zero = this.zeroTime;
-    return zero === undefined ? undefined : zero + this.slideDuration;
+    const joined = this.ssc.graph.outputStreams.includes(this as unknown as ForEachDStream<unknown>) || this.statusNow !== "running";
+    return zero === undefined || !joined ? undefined : zero + this.slideDuration;
   }
 
   private setStatus(status: OutputStatus, reason: string | undefined): void {

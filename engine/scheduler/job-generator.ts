@@ -46,7 +46,8 @@ export class JobGenerator {
       // leave the graph here, before this batch reads anything.
       if (ssc.graph.hasPendingChanges) ssc.graph.applyChanges(time, this.lastGeneratedTime, (t) => ssc.jobScheduler.hasPendingUpTo(t));
       ssc.receiverTracker.allocateBlocksToBatch(time);
-      for (const input of ssc.graph.inputStreams) if (input.isTimeValid(time)) input.getOrCompute(time);
+      // An input no output reads yet (defined in a notebook cell before its outputs) is not on the grid.
+      for (const input of ssc.graph.inputStreams) if (input.isInitialized && input.isTimeValid(time)) input.getOrCompute(time);
       jobs = ssc.graph.generateJobs(time);
     } catch (e) {
       ssc.reportError(`Error generating jobs for time ${time} ms`, e instanceof Error ? e : new Error(String(e)));

@@ -81,7 +81,9 @@ export class JobScheduler {
    * that output with a coded error; the context and the other outputs go on.
    */
   private jobFailed(job: Job, e: unknown): Error {
-    let err = e instanceof Error ? e : new Error(String(e));
+    // An error thrown in another realm (a `vm` context, as the kernel's Interrupt) is no
+    // `instanceof Error` here but is one: keep it, with its code.
+    let err = e instanceof Error || (typeof e === "object" && e !== null && "message" in e && "stack" in e) ? e as Error : new Error(String(e));
     const output = job.output;
     if ((err as { code?: unknown }).code === INTERRUPTED && !stoppingErrors.has(err)) {
       stoppingErrors.add(err);
