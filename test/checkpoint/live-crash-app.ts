@@ -11,6 +11,7 @@
  * reaches the number of input batches + 5.
  */
 import * as fs from "fs";
+import type { DStream } from "../../engine";
 import { BATCH_MS, buildApp, memoryBatches } from "./crash-app";
 
 type Engine = typeof import("../../engine");
@@ -19,18 +20,18 @@ export function main(engine: Engine, argv: string[]): void {
   const [dir, log, n, mode] = argv;
   const numBatches = Number(n);
   const restarted = fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith("checkpoint-"));
-  let lines: InstanceType<Engine["TestInputStream"]> | undefined;
+  let lines: DStream<string> | undefined;
   const ssc = engine.StreamingContext.getOrCreate(dir, () => {
     const ssc = new engine.StreamingContext({ appName: "live-crash-app", master: "local[2]", batchDuration: BATCH_MS, conf: { "streamlab.graph.liveChanges": true } });
     ssc.checkpoint(dir);
-    lines = new engine.TestInputStream(ssc, memoryBatches(numBatches));
+    lines = new engine.TestInputStream<string>(ssc, memoryBatches(numBatches));
     lines.foreachRDD(() => {});
     return ssc;
   });
   ssc.start();
   const cell2 = () => {
     engine.setCurrentOwner("cell-2");
-    buildApp(engine, lines as InstanceType<Engine["TestInputStream"]>, {
+    buildApp(engine, lines as DStream<string>, {
       onResult: (time, result) => {
         const index = Math.round((time - (ssc.graph.zeroTime as number)) / BATCH_MS);
         fs.appendFileSync(log, `${process.pid} ${index} ${JSON.stringify(result)}\n`);
