@@ -164,6 +164,7 @@ class ForEachHandle implements OutputHandle {
   get name(): string { return this.output.name; }
   get owner(): string | undefined { return this.output.owner; }
   stop(reason?: string): Promise<void> { return this.output.stop(reason); }
+  fail(error: Error): void { this.output.stopWithError(error); }
   status(): OutputInfo { return this.output.status(); }
   toString(): string { return `${this.output.opName} of ${this.name} (output ${this.id})`; }
 }
