@@ -122,6 +122,8 @@ export class DStreamGraph {
    * the grid and makes the streams it reads remember what its windows need. @internal
    */
   prepareLive(output: ForEachDStream<unknown>): void {
+    const removed = removedInLineage(output as unknown as DStream<unknown>);
+    if (removed) throw Errors.streamRemoved(`${removed.operation} [${removed.id}]`, removed.removedBecause as string);
     output.initialize(this.zeroTime as number);
     output.remember(this.rememberDuration);
     output.validateAtStart();
@@ -159,7 +161,12 @@ export class DStreamGraph {
   applyChanges(time: number, lastGenerated: number | undefined, isPendingUpTo: (t: number) => boolean): GraphChange | undefined {
     if (!this.hasPendingChanges) return undefined;
     const removed = this.applyRemovals(lastGenerated);
-    const added = this.joining.splice(0);
+    // A stream defined on one that had already left (no output can read it) never joins.
+    const added = this.joining.splice(0).filter((s) => {
+      const gone = removedInLineage(s);
+      if (gone && gone !== s) s.removedBecause = `its input stream ${gone.operation} [${gone.id}] was removed`;
+      return !gone;
+    });
     for (const s of added) {
       s.joinTime = time;
       this.streams.push(s);
@@ -193,12 +200,13 @@ export class DStreamGraph {
     }
     const removed = [...gone];
     for (const s of removed) {
+      s.removedBecause = reasons.get(s) ?? "it was removed";
       remove(this.streams, s);
       remove(this.joining, s);
       remove(this.inputStreams, s as InputDStream<unknown>);
       if (remove(this.outputStreams, s as ForEachDStream<unknown>) || isOutput(s)) (s as ForEachDStream<unknown>).markStopped(reasons.get(s));
     }
-    const retirement: Retirement = { streams: removed.filter((s) => s.isInitialized), lastBatch: lastGenerated, done: [] };
+    const retirement: Retirement = { streams: removed, lastBatch: lastGenerated, done: [] };
     this.retiring.push(retirement);
     this.resolveBoundaryWaiters(retirement.done);
     if (!this.started) this.retireDue(() => false);
@@ -285,6 +293,16 @@ function remove<T>(list: T[], item: T): boolean {
   const i = list.indexOf(item);
   if (i >= 0) list.splice(i, 1);
   return i >= 0;
+}
+
+/** A stream `s` is computed from (or `s`) that already left its graph, if any. */
+function removedInLineage(s: DStream<unknown>): DStream<unknown> | undefined {
+  if (s.removedBecause !== undefined) return s;
+  for (const d of s.dependencies) {
+    const found = removedInLineage(d);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** A stream asked to be removed that `s` is computed from, if any. */

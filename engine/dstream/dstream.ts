@@ -40,6 +40,8 @@ export abstract class DStream<T> {
   forgottenUpTo = -Infinity;
   /** A stream that left the graph at the same boundary and whose state this one takes over. @internal */
   adoptsFrom: DStream<unknown> | undefined;
+  /** Why this stream left its graph, once it did (a stream defined on it then fails). @internal */
+  removedBecause: string | undefined;
   /** Batches whose computation failed, with the error every reader gets (none recomputes them). @internal */
   failedBatches: Map<number, unknown> | undefined;
   /** The batches generated so far and still remembered, by batch time. @internal */

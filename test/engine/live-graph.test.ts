@@ -199,6 +199,25 @@ describe("streams and outputs join and leave at batch boundaries", () => {
     expect(ssc.graph.streams.map((s) => s.id)).toEqual([0, 1, 6, 7]);
   });
 
+  it("an output on a stream that was removed fails where it is defined", async () => {
+    const { ssc, clock, stream } = liveContext(numbers(4));
+    collect(stream);
+    ssc.start();
+    await clock.advance(1000);
+    setCurrentOwner("cell-A");
+    const doubled = stream.map((x) => x * 2);
+    setCurrentOwner(undefined);
+    ssc.removeOwnedBy("cell-A", "cell [2] re-ran");
+    await clock.advance(1000);
+    expect(() => doubled.filter((x) => x > 2).print()).toThrow(expect.objectContaining({
+      code: "STREAM_ERR_STREAM_REMOVED",
+      message: "The stream map [2] this output reads was removed from its running context (cell [2] re-ran), so it will never have another batch. Use the stream defined by the new run of that code (re-run the cell that defines it), then define this output again.",
+    }));
+    await clock.advance(1000);
+    expect(ssc.outputs().map((o) => o.id)).toEqual([0]);
+    expect(ssc.graph.streams.map((s) => s.id)).toEqual([0, 1]);
+  });
+
   it("before start, removal is immediate", () => {
     const { ssc, stream } = liveContext(numbers(2));
     setCurrentOwner("cell-1");
@@ -209,6 +228,13 @@ describe("streams and outputs join and leave at batch boundaries", () => {
     expect(out.handle.status().status).toBe("stopped");
     expect(ssc.graph.outputStreams).toHaveLength(0);
     expect(() => ssc.removeOwnedBy("" as string)).toThrow(expect.objectContaining({ code: "STREAM_ERR_BAD_ARGUMENT" }));
+    // A receiver stream removed before start never starts its receiver.
+    setCurrentOwner("cell-2");
+    ssc.socketTextStream("127.0.0.1", 9).print();
+    setCurrentOwner(undefined);
+    expect(ssc.receiverTracker.numReceivers).toBe(1);
+    ssc.removeOwnedBy("cell-2");
+    expect([ssc.receiverTracker.numReceivers, ssc.graph.inputStreams.length]).toEqual([0, 1]);
   });
 });
 
