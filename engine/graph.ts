@@ -3,6 +3,10 @@ import { Errors } from "./errors/messages";
 import type { DStream } from "./dstream/dstream";
 import type { ForEachDStream, Job } from "./dstream/foreach-dstream";
 import type { InputDStream } from "./dstream/input-dstream";
+import type { OutputInfo } from "./scheduler/output-operation";
+
+/** How many removed outputs `ssc.outputs()` still lists. */
+const MAX_STOPPED_KEPT = 200;
 
 /** Streams that left the graph at one boundary; let go once the batches before it completed. */
 interface Retirement {
@@ -34,8 +38,10 @@ export class DStreamGraph {
   readonly streams: DStream<unknown>[] = [];
   readonly inputStreams: InputDStream<unknown>[] = [];
   readonly outputStreams: ForEachDStream<unknown>[] = [];
-  /** Every output operation ever defined on this graph, removed ones included. @internal */
+  /** Every output operation defined on this graph and not yet let go. @internal */
   readonly allOutputs: ForEachDStream<unknown>[] = [];
+  /** The last statuses of outputs let go (the newest MAX_STOPPED_KEPT), so `ssc.outputs()` still lists them. @internal */
+  readonly stoppedOutputs: OutputInfo[] = [];
   zeroTime: number | undefined;
   startTime: number | undefined;
   rememberDuration: number | undefined;
@@ -228,11 +234,21 @@ export class DStreamGraph {
       if (r.lastBatch !== undefined && isPendingUpTo(r.lastBatch)) continue;
       this.retiring.splice(i--, 1);
       for (const s of r.streams) {
-        for (const a of this.streams) if (a.adoptsFrom === s) a.adoptHistory(s);
+        for (const a of this.streams) {
+          if (a.adoptsFrom !== s) continue;
+          a.adoptHistory(s);
+          a.adoptsFrom = undefined;
+        }
       }
       for (const s of r.streams) {
         s.generatedRDDs.clear();
         if (isInput(s)) void s.onLeave();
+        // A notebook re-runs cells for hours: keep a removed output's last status, not the output
+        // (its functions and the streams they hold).
+        if (isOutput(s) && remove(this.allOutputs, s)) {
+          this.stoppedOutputs.push(s.status());
+          if (this.stoppedOutputs.length > MAX_STOPPED_KEPT) this.stoppedOutputs.shift();
+        }
       }
       for (const d of r.done) d();
     }
