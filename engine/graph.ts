@@ -49,6 +49,8 @@ export class DStreamGraph {
   historyPin: number | undefined;
   /** Called with each boundary's changes (recovery matches joining streams here). @internal */
   onChange: Array<(change: GraphChange) => void> = [];
+  /** Changes whenever streams join or leave a started graph (what checkpoints cache by). @internal */
+  version = 0;
   private nextStreamId = 0;
   private nextOutputId = 0;
   private readonly joining: DStream<unknown>[] = [];
@@ -184,6 +186,7 @@ export class DStreamGraph {
     for (const s of added) if (isOutput(s)) this.outputStreams.push(s);
     pairAdopters(removed, added);
     this.countConsumers();
+    this.version++;
     const change = { time, added, removed };
     for (const listener of this.onChange) listener(change);
     this.retireDue(isPendingUpTo);
