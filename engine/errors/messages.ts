@@ -80,6 +80,8 @@ export const Errors = {
     createError(Error, `A ReceiverSupervisor has not been attached to the receiver ${cls} yet. Maybe you are starting some computation in the receiver before the Receiver.onStart() has been called. Pass the receiver to ssc.receiverStream(receiver) and call store(...) only from onStart() on.`, "STREAM_ERR_RECEIVER_NOT_ATTACHED"),
   receiverReused: (cls: string, streamId: number) =>
     createError(Error, `This ${cls} already feeds input stream ${streamId}; a receiver can run for one stream only. Create a new receiver instance for each receiverStream(...).`, "STREAM_ERR_RECEIVER_REUSED"),
+  lineTooLong: (source: string, limitBytes: number) =>
+    createError(RangeError, `A line from ${source} is longer than ${limitBytes} bytes (streamlab.receiver.maxLineLength), so it was dropped up to its end; the lines before and after it are kept and receiving goes on. End lines with \\n, or raise the limit, e.g. conf { "streamlab.receiver.maxLineLength": "256m" }.`, "STREAM_ERR_LINE_TOO_LONG"),
   binaryRecordLength: (actual: number, recordLength: number) =>
     createError(Error, `requirement failed: Byte array does not have correct length. ${actual} did not equal recordLength: ${recordLength}. Every file of a binaryRecordsStream must be a whole number of ${recordLength}-byte records.`, "STREAM_ERR_BINARY_RECORD_LENGTH"),
   // ---- checkpoints and recovery (issue 3) ----

@@ -6,13 +6,21 @@ import { InputDStream } from "../dstream/input-dstream";
 import { log } from "../log";
 import { RDD } from "../rdd/rdd";
 import type { StreamingContext } from "../streaming-context";
-import { fileLines } from "./line-splitter";
+import { DEFAULT_MAX_LINE_BYTES, fileLines } from "./line-splitter";
 
 /**
  * Reads one file's bytes into records: the role of Spark's Hadoop InputFormat. The default,
  * `textRecords`, is TextInputFormat's `[byteOffset, line]` pairs.
  */
-export type FileFormat<T> = (data: Buffer, path: string) => T[];
+export type FileFormat<T> = (data: Buffer, path: string, limits?: FileReadLimits) => T[];
+
+/** What the file stream passes a format: the line-length limit of text formats. */
+export interface FileReadLimits {
+  /** The longest line kept, in UTF-8 bytes (`streamlab.receiver.maxLineLength`, default 64 MB). */
+  maxLineBytes: number;
+  /** Called when a line longer than that is skipped. */
+  onLineTooLong: (limitBytes: number) => void;
+}
 
 /** Options of `ssc.fileStream(dir, options)`. */
 export interface FileStreamOptions<T = [number, string]> {
@@ -36,10 +44,10 @@ export interface FileStreamCheckpoint {
 }
 
 /** TextInputFormat's records: `[byte offset of the line, line]`; lines end at \n, \r or \r\n. */
-export const textRecords: FileFormat<[number, string]> = (data) => fileLines(data);
+export const textRecords: FileFormat<[number, string]> = (data, _path, limits) => fileLines(data, limits?.maxLineBytes, limits?.onLineTooLong);
 
 /** TextInputFormat's lines without their offsets (textFileStream). */
-export const textLines: FileFormat<string> = (data) => fileLines(data).map(([, line]) => line);
+export const textLines: FileFormat<string> = (data, _path, limits) => fileLines(data, limits?.maxLineBytes, limits?.onLineTooLong).map(([, line]) => line);
 
 /** Spark's FixedLengthBinaryInputFormat + binaryRecordsStream's length check. */
 export function fixedLengthRecords(recordLength: number): FileFormat<Buffer> {
@@ -90,6 +98,7 @@ export class FileInputDStream<T> extends InputDStream<T> {
   /** Modification times reported by the watcher (undefined: not a regular file). */
   private readonly knownModTimes = new Map<string, number | undefined>();
   private watcher: FSWatcher | undefined;
+  private readonly maxLineBytes: number;
 
   constructor(ssc: StreamingContext, directory: string, private readonly format: FileFormat<T>, private readonly options: FileStreamOptions<T> = {}) {
     super(checkDirectory(ssc, directory));
@@ -100,6 +109,7 @@ export class FileInputDStream<T> extends InputDStream<T> {
     const minRemember = ssc.conf.getTimeMs("spark.streaming.fileStream.minRememberDuration", legacy, "s");
     this.durationToRemember = this.slideDuration * Math.ceil(minRemember / this.slideDuration);
     this.remember(this.durationToRemember);
+    this.maxLineBytes = ssc.conf.getSizeBytes("streamlab.receiver.maxLineLength", DEFAULT_MAX_LINE_BYTES);
   }
 
   override start(): void {
@@ -195,7 +205,10 @@ export class FileInputDStream<T> extends InputDStream<T> {
     if (data.length === 0) {
       log().warn(`FileInputDStream: File ${file} has no data in it. Spark Streaming can only ingest files that have been "moved" to the directory assigned to the file stream. Refer to the streaming programming guide for more details.`);
     }
-    return this.format(data, file);
+    return this.format(data, file, {
+      maxLineBytes: this.maxLineBytes,
+      onLineTooLong: (limit) => log().warn(`FileInputDStream: ${Errors.lineTooLong(file, limit).message}`),
+    });
   }
 }
 
