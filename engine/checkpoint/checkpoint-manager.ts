@@ -1,4 +1,9 @@
 import * as path from "path";
+import * as v8 from "v8";
+import type { DStream } from "../dstream/dstream";
+import { Errors } from "../errors/messages";
+import { hasCode } from "../errors/streaming-error";
+import { log } from "../log";
 import { HashPartitioner } from "../rdd/partitioner";
 import { RDD } from "../rdd/rdd";
 import type { RecoveryHooks, StreamingContext } from "../streaming-context";
@@ -34,6 +39,11 @@ export class CheckpointManager implements RecoveryHooks {
   private removeShutdownHook: () => void = () => {};
   /** The newest batch whose checkpoint was written. */
   private lastCompleted: number | undefined;
+  private readonly failures = new CheckpointFailures();
+  /** Streams whose state file failed to write: no metadata file is written until one is. */
+  private readonly stateOwed = new Set<number>();
+  /** STREAM_ERR_STATE_NOT_CHECKPOINTABLE messages already reported (once each, not per batch). */
+  private readonly reportedStateErrors = new Set<string>();
 
   constructor(private readonly ssc: StreamingContext, private readonly plan?: RestorePlan) {}
 
@@ -57,10 +67,29 @@ export class CheckpointManager implements RecoveryHooks {
     return ssc.jobGenerator.timer.start(restartTime);
   }
 
-  /** Writes the checkpoint of batch `time`, then trims the write-ahead log. */
+  /**
+   * Writes the checkpoint of batch `time`, then trims the write-ahead log. A failed write is
+   * logged (summarised, see CheckpointFailures) and the stream goes on, as Spark's checkpoint
+   * writer logs and goes on: awaitTermination() is not rejected by a full or read-only disk. A
+   * state that can never be checkpointed is the program's error and is reported as a batch error.
+   */
   afterBatchCompleted(time: number): void {
     this.lastCompleted = time;
-    this.writeCheckpoint(time, false);
+    this.tryWriteCheckpoint(time, false);
+  }
+
+  private tryWriteCheckpoint(time: number, everyState: boolean): void {
+    try {
+      this.writeCheckpoint(time, everyState);
+      this.failures.succeeded(time);
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      if (hasCode(error, "STREAM_ERR_STATE_NOT_CHECKPOINTABLE") && !this.reportedStateErrors.has(error.message)) {
+        this.reportedStateErrors.add(error.message);
+        this.ssc.reportError(`Error checkpointing batch ${time} ms`, error);
+      }
+      this.failures.failed(time, error);
+    }
   }
 
   /**
@@ -74,21 +103,30 @@ export class CheckpointManager implements RecoveryHooks {
     const ssc = this.ssc;
     const streams: StreamCheckpoint[] = [];
     for (const s of ssc.graph.streams) {
+      // A stream whose last state file failed to write owes one: it is written at the next batch.
       const stateTime = s.checkpointDuration === undefined ? undefined
-        : everyState ? Math.max(-Infinity, ...[...s.generatedRDDs.keys()].filter((t) => t <= time))
+        : everyState || this.stateOwed.has(s.id) ? Math.max(-Infinity, ...[...s.generatedRDDs.keys()].filter((t) => t <= time))
         : s.isCheckpointTime(time) ? time : undefined;
       const written = this.latestBatch.get(s.id)?.time;
       const rdd = stateTime !== undefined && stateTime !== written ? s.generatedRDDs.get(stateTime) : undefined;
       if (rdd && stateTime !== undefined) {
         const data: StreamBatchData = { partitions: rdd.partitions, hashPartitions: rdd.partitioner instanceof HashPartitioner ? rdd.partitioner.numPartitions : undefined };
-        this.latestBatch.set(s.id, { time: stateTime, file: writer.writeState(s.id, stateTime, data).name });
+        // A state file that cannot be written fails the whole checkpoint: a metadata file must
+        // never pair a newer time with an older state.
+        this.stateOwed.add(s.id);
+        this.latestBatch.set(s.id, { time: stateTime, file: writeStateOf(writer, s, stateTime, data).name });
+        this.stateOwed.delete(s.id);
       }
       const state = s.checkpointState(time);
       const batch = this.latestBatch.get(s.id);
       if (state !== undefined || batch) streams.push({ id: s.id, state, batch });
     }
+    // An allocation the WAL could not record yet would let a crash re-add its processed blocks.
+    if (this.wal && !this.wal.flushAllocations()) throw Errors.checkpointWrite(writer.dir, "the write-ahead log has not recorded an earlier batch's blocks yet (its disk is full)");
     writer.writeMetadata(time, this.metadata(time, streams), everyState);
-    this.wal?.trim(time - ssc.graph.maxInputRememberDuration());
+    try {
+      this.wal?.trim(time - ssc.graph.maxInputRememberDuration());
+    } catch { /* an old segment that cannot be deleted now is deleted by a later trim or restart */ }
   }
 
   /**
@@ -98,7 +136,7 @@ export class CheckpointManager implements RecoveryHooks {
    * recomputed from input that a receiver without WAL no longer has.
    */
   async onStop(_ssc: StreamingContext, graceful: boolean): Promise<void> {
-    if (graceful && this.lastCompleted !== undefined) this.writeCheckpoint(this.lastCompleted, true);
+    if (graceful && this.lastCompleted !== undefined) this.tryWriteCheckpoint(this.lastCompleted, true);
     this.release();
   }
 
@@ -140,6 +178,59 @@ export class CheckpointManager implements RecoveryHooks {
       }
       if (entry.state !== undefined) stream.restoreState(entry.state, plan.metadata.checkpointTime);
     }
+  }
+}
+
+/**
+ * Writes a stateful stream's batch; a value v8 cannot serialize (a function, a class with native
+ * fields) fails with STREAM_ERR_STATE_NOT_CHECKPOINTABLE naming the stream and the key.
+ */
+function writeStateOf(writer: CheckpointWriter, stream: DStream<unknown>, time: number, data: StreamBatchData): { name: string } {
+  try {
+    return writer.writeState(stream.id, time, data);
+  } catch (e) {
+    if (hasCode(e, "STREAM_ERR_CHECKPOINT_WRITE")) throw e;
+    for (const partition of data.partitions) {
+      for (const record of partition) {
+        try {
+          v8.serialize(record);
+        } catch (cause) {
+          const key = Array.isArray(record) && record.length === 2 ? record[0] : record;
+          throw Errors.stateNotCheckpointable(`stream ${stream.id} (${stream.constructor.name})`, key, (cause as Error).message);
+        }
+      }
+    }
+    throw e;
+  }
+}
+
+/**
+ * Checkpoint write failures, summarised: the first is warned in full, then at most one warning a
+ * minute counts the failed batches, and the first success after a spell says how long it was.
+ * A full disk used to warn once per batch for as long as it lasted.
+ */
+class CheckpointFailures {
+  private count = 0;
+  private first = 0;
+  private lastWarned = 0;
+
+  failed(time: number, error: Error): void {
+    this.count++;
+    const now = Date.now();
+    if (this.count === 1) {
+      this.first = time;
+      this.lastWarned = now;
+      log().warn(`Checkpoint: checkpoint of batch ${time} ms failed: ${error.message}`);
+    } else if (now - this.lastWarned >= 60_000) {
+      this.lastWarned = now;
+      log().warn(`Checkpoint: still failing: ${this.count} batches from ${this.first} ms to ${time} ms have no checkpoint. Newest error: ${error.message}`);
+    }
+  }
+
+  succeeded(time: number): void {
+    if (this.count === 0) return;
+    log().warn(`Checkpoint: checkpoint of batch ${time} ms written; ${this.count} batches from ${this.first} ms on had failed to write theirs.`);
+    this.count = 0;
   }
 }
 

@@ -97,6 +97,12 @@ export const Errors = {
     createError(Error, `The checkpoint ${file} was written by a different DStream graph, so its state cannot be restored as is:\n${differences.map((d) => `  - ${d}`).join("\n")}\nEither start from scratch (getOrCreate(dir, create, { createOnError: true }) or a new checkpoint directory), or restore only the state of the stateful streams whose identity did not change (${unchangedStateful.length ? unchangedStateful.join(", ") : "none here"}) with getOrCreate(dir, create, { restoreUnchangedState: true }).`, "STREAM_ERR_CHECKPOINT_GRAPH_CHANGED"),
   writeAheadLogWithoutCheckpoint: () =>
     createError(Error, "Cannot enable receiver write-ahead log without checkpoint directory set. Please use streamingContext.checkpoint() to set the checkpoint directory. See documentation for more details.", "STREAM_ERR_WAL_NO_CHECKPOINT"),
+  checkpointWrite: (file: string, reason: string) =>
+    createError(Error, `Could not write checkpoint file ${file}: ${reason}. The stream goes on and its results are not affected; a restart recovers from the last checkpoint written until a new one succeeds (every batch tries again). Free space on the checkpoint directory's disk or make it writable, or point ssc.checkpoint() at another directory.`, "STREAM_ERR_CHECKPOINT_WRITE"),
+  stateNotCheckpointable: (stream: string, key: unknown, reason: string) =>
+    createError(Error, `Cannot checkpoint the state of ${stream}: the state of key ${describe(key)} cannot be stored (${reason}). Checkpoints hold plain data only (numbers, strings, arrays, plain objects, Map, Set, Date); keep functions and class instances out of state: store their data and rebuild them when reading the state.`, "STREAM_ERR_STATE_NOT_CHECKPOINTABLE"),
+  writeAheadLogWrite: (file: string, reason: string) =>
+    createError(Error, `The receivers' write-ahead log could not write ${file}: ${reason}. The block stays in memory and is written again at the next block interval, so no received record is lost while the process runs. Free space on the checkpoint directory's disk, or point ssc.checkpoint() at a disk with room.`, "STREAM_ERR_WAL_WRITE"),
   // ---- tools: line server, sales stream, scaled clock (issue 5) ----
   badOption: (option: string, value: unknown, rule: string, fix: string) =>
     createError(RangeError, `${option} ${rule}, got ${describe(value)}. ${fix}`, "STREAM_ERR_BAD_OPTION"),
