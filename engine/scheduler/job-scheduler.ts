@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "async_hooks";
 import type { Job } from "../dstream/foreach-dstream";
 import type { StreamingContext } from "../streaming-context";
 import { BatchInfo, OutputOperationInfo, StreamInputInfo } from "./batch-info";
@@ -21,6 +22,8 @@ export class JobScheduler {
   onBatchCompletion: (time: number) => Promise<void> | void = () => {};
   /** The batch time of the newest completed batch. */
   lastCompletedBatch: number | undefined;
+  /** Set (to the batch time) inside a running output operation and everything it awaits. */
+  private readonly jobScope = new AsyncLocalStorage<number>();
 
   constructor(private readonly ssc: StreamingContext) {}
 
@@ -39,6 +42,12 @@ export class JobScheduler {
     this.ssc.listenerBus.post("onBatchSubmitted", { batchInfo: info.copy() });
     if (!this.running) void this.pump();
   }
+
+  /**
+   * True when called from inside an output operation (or something it started): a stop() from
+   * there cannot wait for the batch to finish, since the batch is waiting for it.
+   */
+  get inOutputOperation(): boolean { return this.jobScope.getStore() !== undefined; }
 
   /** Resolves once no batch is queued or running. */
   whenIdle(): Promise<void> {
@@ -79,7 +88,7 @@ export class JobScheduler {
         // Let I/O callbacks (a notebook cell's execute_request, socket data) run between jobs: a
         // microtask await alone would not, and a busy stream would hold every cell back.
         await yieldToEventLoop();
-        await job.run();
+        await this.jobScope.run(js.time, () => job.run());
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
         op.failureReason = err.stack ?? err.message;
