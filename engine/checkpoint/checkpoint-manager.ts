@@ -8,6 +8,7 @@ import { HashPartitioner } from "../rdd/partitioner";
 import { RDD } from "../rdd/rdd";
 import type { RecoveryHooks, StreamingContext } from "../streaming-context";
 import { CheckpointMetadata, StreamBatchData, StreamCheckpoint } from "./checkpoint-data";
+import { CheckpointLock } from "./checkpoint-lock";
 import { CheckpointWriter } from "./checkpoint-writer";
 import { fingerprintGraph } from "./graph-fingerprint";
 import { replayBatches, replayTimes } from "./replay";
@@ -33,6 +34,7 @@ export interface RestorePlan {
  */
 export class CheckpointManager implements RecoveryHooks {
   private writer: CheckpointWriter | undefined;
+  private lock: CheckpointLock | undefined;
   private wal: WriteAheadLog | undefined;
   /** Per stream, the newest state file written or restored: every metadata file references it. */
   private readonly latestBatch = new Map<number, { time: number; file: string }>();
@@ -48,6 +50,16 @@ export class CheckpointManager implements RecoveryHooks {
   constructor(private readonly ssc: StreamingContext, private readonly plan?: RestorePlan) {}
 
   start(ssc: StreamingContext): number {
+    try {
+      return this.startOrThrow(ssc);
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+  }
+
+  private startOrThrow(ssc: StreamingContext): number {
+    if (ssc.checkpointDir) this.lock = CheckpointLock.acquire(ssc.checkpointDir);
     if (writeAheadLogEnabled(ssc.conf)) this.wal = WriteAheadLog.open(ssc);
     if (ssc.checkpointDir) this.writer = new CheckpointWriter(ssc.checkpointDir);
     this.removeShutdownHook = installShutdownHook(ssc);
@@ -145,6 +157,8 @@ export class CheckpointManager implements RecoveryHooks {
     this.removeShutdownHook();
     this.writer?.close();
     this.wal?.close();
+    this.lock?.release();
+    this.lock = undefined;
   }
 
   private metadata(time: number, streams: StreamCheckpoint[]): CheckpointMetadata {

@@ -52,6 +52,8 @@ export const Errors = {
     createError(Error, `Cannot change ${what} of a DStream after streaming context has started. Set it before ssc.start().`, "STREAM_ERR_CHANGE_AFTER_START"),
   stopInListener: () =>
     createError(Error, "Cannot stop StreamingContext within listener bus thread. Stop it from outside the listener, e.g. with setImmediate(() => ssc.stop()).", "STREAM_ERR_STOP_IN_LISTENER"),
+  badQueueElement: (index: number, value: unknown) =>
+    createError(TypeError, `${index < 0 ? "queueStream's defaultRDD" : `queueStream's queue element ${index}`} is ${describe(value)}: each element must be an RDD or an array of records (one batch's records). Wrap a single record in an array, e.g. ["abc"], and use [] for an empty batch.`, "STREAM_ERR_QUEUE_ELEMENT"),
   queueStreamCheckpoint: () =>
     createError(Error, "queueStream doesn't support checkpointing. Please don't use queueStream when checkpointing is enabled.", "STREAM_ERR_QUEUE_CHECKPOINT"),
   notPair: (op: string, value: unknown) =>
@@ -101,6 +103,10 @@ export const Errors = {
     createError(Error, `Could not write checkpoint file ${file}: ${reason}. The stream goes on and its results are not affected; a restart recovers from the last checkpoint written until a new one succeeds (every batch tries again). Free space on the checkpoint directory's disk or make it writable, or point ssc.checkpoint() at another directory.`, "STREAM_ERR_CHECKPOINT_WRITE"),
   stateNotCheckpointable: (stream: string, key: unknown, reason: string) =>
     createError(Error, `Cannot checkpoint the state of ${stream}: the state of key ${describe(key)} cannot be stored (${reason}). Checkpoints hold plain data only (numbers, strings, arrays, plain objects, Map, Set, Date); keep functions and class instances out of state: store their data and rebuild them when reading the state.`, "STREAM_ERR_STATE_NOT_CHECKPOINTABLE"),
+  checkpointLocked: (dir: string, owner: string) =>
+    createError(Error, `The checkpoint directory ${dir} is in use by another running streaming program (${owner}). Two writers would overwrite each other's checkpoints and write-ahead log. Stop the other program first, or give this one its own directory with ssc.checkpoint(dir).`, "STREAM_ERR_CHECKPOINT_LOCKED"),
+  checkpointPathOutside: (file: string, what: string, named: unknown, dir: string) =>
+    createError(Error, `Checkpoint file ${file} names ${what} ${describe(named)}, which is not inside ${dir}; streamlab refuses to read or use paths outside their directory. The file was not written by streamlab for this directory: delete it to recover from the previous checkpoint, or use a new checkpoint directory.`, "STREAM_ERR_CHECKPOINT_PATH"),
   writeAheadLogWrite: (file: string, reason: string) =>
     createError(Error, `The receivers' write-ahead log could not write ${file}: ${reason}. The block stays in memory and is written again at the next block interval, so no received record is lost while the process runs. Free space on the checkpoint directory's disk, or point ssc.checkpoint() at a disk with room.`, "STREAM_ERR_WAL_WRITE"),
   // ---- tools: line server, sales stream, scaled clock (issue 5) ----

@@ -153,7 +153,21 @@ export class FileInputDStream<T> extends InputDStream<T> {
     return { batchTimeToSelectedFiles: copy, initialModTimeIgnoreThreshold: this.initialModTimeIgnoreThreshold };
   }
 
+  /**
+   * Throws STREAM_ERR_CHECKPOINT_PATH unless every file of a restored `batchTimeToSelectedFiles`
+   * is directly in the watched directory (what this stream can have selected). @internal
+   */
+  checkRestoredFiles(state: unknown, checkpointFile: string): void {
+    const s = state as FileStreamCheckpoint;
+    for (const [, files] of new Map(s?.batchTimeToSelectedFiles ?? [])) {
+      for (const f of Array.isArray(files) ? files : [files]) {
+        if (typeof f !== "string" || path.dirname(path.resolve(f)) !== this.directory) throw Errors.checkpointPathOutside(checkpointFile, "an input file", f, this.directory);
+      }
+    }
+  }
+
   override restoreState(state: unknown, _time: number): void {
+    this.checkRestoredFiles(state, "(restored)");
     const s = state as FileStreamCheckpoint;
     const entries = [...new Map(s.batchTimeToSelectedFiles)].sort((a, b) => a[0] - b[0]);
     for (const [t, files] of entries) {
