@@ -99,6 +99,8 @@ export class FileInputDStream<T> extends InputDStream<T> {
   private readonly knownModTimes = new Map<string, number | undefined>();
   private watcher: FSWatcher | undefined;
   private readonly maxLineBytes: number;
+  /** The directory's names while recovery replays down-time batches (beginReplay). */
+  private listingSnapshot: string[] | undefined;
 
   constructor(ssc: StreamingContext, directory: string, private readonly format: FileFormat<T>, private readonly options: FileStreamOptions<T> = {}) {
     super(checkDirectory(ssc, directory));
@@ -178,6 +180,33 @@ export class FileInputDStream<T> extends InputDStream<T> {
     this.initialModTimeIgnoreThreshold = s.initialModTimeIgnoreThreshold;
   }
 
+  /**
+   * For recovery's replay of down-time batches, which runs in one go: lists the directory once
+   * for all of them (a file arriving meanwhile is newer than every down-time batch anyway), with
+   * the files' modification times as the watcher would report them, so the replayed batches
+   * neither list the directory nor stat old files again. Returns the modification times of the
+   * files that pass the filter. `endReplay()` goes back to listing per batch. @internal
+   */
+  beginReplay(): number[] {
+    this.listingSnapshot = undefined;
+    const names = this.listDirectory();
+    const out: number[] = [];
+    for (const name of names) {
+      const file = path.join(this.directory, name);
+      if (!this.fileFilter(file)) continue;
+      const modTime = this.modTime(file, -Infinity);
+      if (!this.knownModTimes.has(file)) this.knownModTimes.set(file, modTime);
+      if (modTime !== undefined) out.push(modTime);
+    }
+    this.listingSnapshot = names;
+    return out;
+  }
+
+  /** Ends what beginReplay() started. @internal */
+  endReplay(): void {
+    this.listingSnapshot = undefined;
+  }
+
   /** Spark's findNewFiles + isNewFile for batch time `currentTime`. */
   private findNewFiles(currentTime: number): string[] {
     const threshold = Math.max(this.initialModTimeIgnoreThreshold, currentTime - this.durationToRemember);
@@ -193,6 +222,7 @@ export class FileInputDStream<T> extends InputDStream<T> {
   }
 
   private listDirectory(): string[] {
+    if (this.listingSnapshot) return this.listingSnapshot;
     try {
       return fs.readdirSync(this.directory).sort();
     } catch (e) {
