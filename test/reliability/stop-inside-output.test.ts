@@ -22,6 +22,9 @@ describe("stop() from inside an output operation", () => {
     new TestInputStream(ssc, [[1], [2], [3], [4]], 1).foreachRDD(async (rdd, t) => {
       seen.push(`start ${t.milliseconds}: ${rdd.collect()}`);
       if (t.milliseconds === 2000) {
+        // After awaits that leave the output operation's own stack (a macrotask in between).
+        await new Promise((r) => setImmediate(r));
+        await Promise.resolve();
         await ssc.stop({ stopGracefully });
         stopReturned = true;
       }
