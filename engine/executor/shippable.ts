@@ -93,6 +93,7 @@ function builtinsMeanTheSame(fn: Function, src: string): boolean {
   return true;
 }
 
+/** The inspector session of the probe under way (closureScopes). */
 let session: Inspector.Session | null | undefined;
 
 /** A synchronous call to this thread's own inspector session (the Runtime domain answers at once). */
@@ -156,14 +157,13 @@ interface PropertyList { result: Array<{ name: string; value?: RemoteObject }>; 
  * inspector is not available.
  */
 function closureScopes(fn: Function): Array<{ type: string; names: string[] }> | undefined {
-  if (session === undefined) {
-    try {
-      const inspector = require("inspector") as typeof Inspector;
-      session = new inspector.Session();
-      session.connect();
-    } catch {
-      session = null;
-    }
+  // A session is connected for this probe only: nothing of the inspector stays on afterwards.
+  try {
+    const inspector = require("inspector") as typeof Inspector;
+    session = new inspector.Session();
+    session.connect();
+  } catch {
+    session = null;
   }
   if (session === null) return undefined;
   const holder = globalThis as unknown as { __streamlabScopeProbe?: Function };
@@ -190,5 +190,7 @@ function closureScopes(fn: Function): Array<{ type: string; names: string[] }> |
   } finally {
     delete holder.__streamlabScopeProbe;
     try { post("Runtime.releaseObjectGroup", { objectGroup: "streamlab-scopes" }); } catch { /* nothing held */ }
+    session.disconnect();
+    session = undefined;
   }
 }
