@@ -62,12 +62,29 @@ export class SparkConf {
     throw Errors.badConf(key, raw, "expected true or false");
   }
 
+  /** A size setting in bytes; accepts `65536`, `512k`, `64m`, `1g` (a bare number is in bytes). */
+  getSizeBytes(key: string, defaultValue: number): number {
+    const raw = this.settings.get(key);
+    if (raw === undefined) return defaultValue;
+    return parseSizeBytes(key, raw);
+  }
+
   /** A time setting in milliseconds; accepts `200`, `200ms`, `2s`, `1min`, `1h` (a bare number is in `defaultUnit`). */
   getTimeMs(key: string, defaultValue: number, defaultUnit: "ms" | "s" = "ms"): number {
     const raw = this.settings.get(key);
     if (raw === undefined) return defaultValue;
     return parseTimeMs(key, raw, defaultUnit);
   }
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+
+/** Parses Spark's size strings (`512k`, `64m`, `1g`); a bare number is in bytes. */
+export function parseSizeBytes(key: string, raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
+  const unit = m ? (m[2] || "b").toLowerCase() : "";
+  if (!m || !(unit in SIZE_UNITS) || Number(m[1]) * SIZE_UNITS[unit] < 1) throw Errors.badConf(key, raw, "expected a size of at least 1 byte such as 65536, 512k, 64m or 1g");
+  return Math.floor(Number(m[1]) * SIZE_UNITS[unit]);
 }
 
 const UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -273,7 +273,9 @@ export class StreamingContext {
   /**
    * Stops the context. Immediately: the timer stops, queued batches are dropped, the running one
    * finishes. Gracefully (`{ stopGracefully: true }`): receivers stop, every received record is
-   * processed, then it stops. Idempotent. Resolves when everything has stopped.
+   * processed, then it stops. Idempotent. Resolves when everything has stopped; called from inside
+   * an output operation (e.g. `foreachRDD`), it resolves at once and the context stops when the
+   * current batch ends (`awaitTermination()` tells when).
    */
   stop(options?: StopOptions): Promise<void>;
   /** Spark's `stop(stopSparkContext, stopGracefully)`. */
@@ -282,6 +284,16 @@ export class StreamingContext {
     const graceful = typeof a === "boolean" ? b : !!a.stopGracefully;
     const reason = typeof a === "boolean" ? undefined : a.reason;
     if (this.listenerBus.inListener) throw Errors.stopInListener();
+    // From inside an output operation (foreachRDD) the stop completes after the current batch,
+    // which is waiting for this call: resolve now, or both would wait for each other forever.
+    if (this.jobScheduler.inOutputOperation) {
+      if (!this.stopPromise && this.state === StreamingContextState.ACTIVE) {
+        this.stopPromise = this.doStop(graceful, reason);
+        // Nobody awaits it here: a failure is logged instead of an unhandled rejection.
+        this.stopPromise.catch((e) => log().warn(`StreamingContext: stopping failed: ${(e as Error).message}`));
+      }
+      return Promise.resolve();
+    }
     if (this.stopPromise) return this.stopPromise;
     if (this.state === StreamingContextState.INITIALIZED) {
       log().warn("StreamingContext: StreamingContext has not been started yet");

@@ -1,8 +1,14 @@
 import * as path from "path";
+import * as v8 from "v8";
+import type { DStream } from "../dstream/dstream";
+import { Errors } from "../errors/messages";
+import { hasCode } from "../errors/streaming-error";
+import { log } from "../log";
 import { HashPartitioner } from "../rdd/partitioner";
 import { RDD } from "../rdd/rdd";
 import type { RecoveryHooks, StreamingContext } from "../streaming-context";
 import { CheckpointMetadata, StreamBatchData, StreamCheckpoint } from "./checkpoint-data";
+import { CheckpointLock } from "./checkpoint-lock";
 import { CheckpointWriter } from "./checkpoint-writer";
 import { fingerprintGraph, StreamIdentity } from "./graph-fingerprint";
 import { LiveStreamRecovery } from "./live-recovery";
@@ -31,12 +37,18 @@ export interface RestorePlan {
  */
 export class CheckpointManager implements RecoveryHooks {
   private writer: CheckpointWriter | undefined;
+  private lock: CheckpointLock | undefined;
   private wal: WriteAheadLog | undefined;
   /** Per stream, the newest state file written or restored: every metadata file references it. */
   private readonly latestBatch = new Map<number, { time: number; file: string }>();
   private removeShutdownHook: () => void = () => {};
   /** The newest batch whose checkpoint was written. */
   private lastCompleted: number | undefined;
+  private readonly failures = new CheckpointFailures();
+  /** Streams whose state file failed to write: no metadata file is written until one is. */
+  private readonly stateOwed = new Set<number>();
+  /** STREAM_ERR_STATE_NOT_CHECKPOINTABLE messages already reported (once each, not per batch). */
+  private readonly reportedStateErrors = new Set<string>();
 
   /** The graph `create()` built, as it was at start: what a recovery compares its own with. */
   private startGraph: StreamIdentity[] = [];
@@ -53,6 +65,16 @@ export class CheckpointManager implements RecoveryHooks {
   }
 
   start(ssc: StreamingContext): number {
+    try {
+      return this.startOrThrow(ssc);
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+  }
+
+  private startOrThrow(ssc: StreamingContext): number {
+    if (ssc.checkpointDir) this.lock = CheckpointLock.acquire(ssc.checkpointDir);
     if (writeAheadLogEnabled(ssc.conf)) this.wal = WriteAheadLog.open(ssc);
     if (ssc.checkpointDir) this.writer = new CheckpointWriter(ssc.checkpointDir);
     this.removeShutdownHook = installShutdownHook(ssc);
@@ -85,11 +107,30 @@ export class CheckpointManager implements RecoveryHooks {
     return ssc.jobGenerator.timer.start(restartTime);
   }
 
-  /** Writes the checkpoint of batch `time`, then trims the write-ahead log. */
+  /**
+   * Writes the checkpoint of batch `time`, then trims the write-ahead log. A failed write is
+   * logged (summarised, see CheckpointFailures) and the stream goes on, as Spark's checkpoint
+   * writer logs and goes on: awaitTermination() is not rejected by a full or read-only disk. A
+   * state that can never be checkpointed is the program's error and is reported as a batch error.
+   */
   afterBatchCompleted(time: number): void {
     this.lastCompleted = time;
     this.live?.expire(time);
-    this.writeCheckpoint(time, false);
+    this.tryWriteCheckpoint(time, false);
+  }
+
+  private tryWriteCheckpoint(time: number, everyState: boolean): void {
+    try {
+      this.writeCheckpoint(time, everyState);
+      this.failures.succeeded(time);
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      if (hasCode(error, "STREAM_ERR_STATE_NOT_CHECKPOINTABLE") && !this.reportedStateErrors.has(error.message)) {
+        this.reportedStateErrors.add(error.message);
+        this.ssc.reportError(`Error checkpointing batch ${time} ms`, error);
+      }
+      this.failures.failed(time, error);
+    }
   }
 
   /**
@@ -103,21 +144,30 @@ export class CheckpointManager implements RecoveryHooks {
     const ssc = this.ssc;
     const streams: StreamCheckpoint[] = [];
     for (const s of ssc.graph.streams) {
+      // A stream whose last state file failed to write owes one: it is written at the next batch.
       const stateTime = s.checkpointDuration === undefined ? undefined
-        : everyState ? Math.max(-Infinity, ...[...s.generatedRDDs.keys()].filter((t) => t <= time))
+        : everyState || this.stateOwed.has(s.id) ? Math.max(-Infinity, ...[...s.generatedRDDs.keys()].filter((t) => t <= time))
         : lastCheckpointTime(s, time);
       const written = this.latestBatch.get(s.id)?.time;
       const rdd = stateTime !== undefined && stateTime !== written ? s.generatedRDDs.get(stateTime) : undefined;
       if (rdd && stateTime !== undefined) {
         const data: StreamBatchData = { partitions: rdd.partitions, hashPartitions: rdd.partitioner instanceof HashPartitioner ? rdd.partitioner.numPartitions : undefined };
-        this.latestBatch.set(s.id, { time: stateTime, file: writer.writeState(s.id, stateTime, data).name });
+        // A state file that cannot be written fails the whole checkpoint: a metadata file must
+        // never pair a newer time with an older state.
+        this.stateOwed.add(s.id);
+        this.latestBatch.set(s.id, { time: stateTime, file: writeStateOf(writer, s, stateTime, data).name });
+        this.stateOwed.delete(s.id);
       }
       const state = s.checkpointState(time);
       const batch = this.latestBatch.get(s.id);
       if (state !== undefined || batch) streams.push({ id: s.id, state, batch });
     }
+    // An allocation the WAL could not record yet would let a crash re-add its processed blocks.
+    if (this.wal && !this.wal.flushAllocations()) throw Errors.checkpointWrite(writer.dir, "the write-ahead log has not recorded an earlier batch's blocks yet (its disk is full)");
     writer.writeMetadata(time, this.metadata(time, streams), everyState);
-    this.wal?.trim(Math.min(time - ssc.graph.maxInputRememberDuration(), ssc.graph.historyPin ?? Infinity));
+    try {
+      this.wal?.trim(Math.min(time - ssc.graph.maxInputRememberDuration(), ssc.graph.historyPin ?? Infinity));
+    } catch { /* an old segment that cannot be deleted now is deleted by a later trim or restart */ }
   }
 
   /**
@@ -127,7 +177,7 @@ export class CheckpointManager implements RecoveryHooks {
    * recomputed from input that a receiver without WAL no longer has.
    */
   async onStop(_ssc: StreamingContext, graceful: boolean): Promise<void> {
-    if (graceful && this.lastCompleted !== undefined) this.writeCheckpoint(this.lastCompleted, true);
+    if (graceful && this.lastCompleted !== undefined) this.tryWriteCheckpoint(this.lastCompleted, true);
     this.release();
   }
 
@@ -136,6 +186,8 @@ export class CheckpointManager implements RecoveryHooks {
     this.removeShutdownHook();
     this.writer?.close();
     this.wal?.close();
+    this.lock?.release();
+    this.lock = undefined;
   }
 
   private metadata(time: number, streams: StreamCheckpoint[]): CheckpointMetadata {
@@ -193,6 +245,59 @@ function lastCheckpointTime(s: { zeroTime: number | undefined; checkpointDuratio
   const zero = s.zeroTime, interval = s.checkpointDuration;
   if (zero === undefined || interval === undefined) return undefined;
   return zero + Math.floor((time - zero) / interval) * interval;
+}
+
+/**
+ * Writes a stateful stream's batch; a value v8 cannot serialize (a function, a class with native
+ * fields) fails with STREAM_ERR_STATE_NOT_CHECKPOINTABLE naming the stream and the key.
+ */
+function writeStateOf(writer: CheckpointWriter, stream: DStream<unknown>, time: number, data: StreamBatchData): { name: string } {
+  try {
+    return writer.writeState(stream.id, time, data);
+  } catch (e) {
+    if (hasCode(e, "STREAM_ERR_CHECKPOINT_WRITE")) throw e;
+    for (const partition of data.partitions) {
+      for (const record of partition) {
+        try {
+          v8.serialize(record);
+        } catch (cause) {
+          const key = Array.isArray(record) && record.length === 2 ? record[0] : record;
+          throw Errors.stateNotCheckpointable(`stream ${stream.id} (${stream.constructor.name})`, key, (cause as Error).message);
+        }
+      }
+    }
+    throw e;
+  }
+}
+
+/**
+ * Checkpoint write failures, summarised: the first is warned in full, then at most one warning a
+ * minute counts the failed batches, and the first success after a spell says how long it was.
+ * A full disk used to warn once per batch for as long as it lasted.
+ */
+class CheckpointFailures {
+  private count = 0;
+  private first = 0;
+  private lastWarned = 0;
+
+  failed(time: number, error: Error): void {
+    this.count++;
+    const now = Date.now();
+    if (this.count === 1) {
+      this.first = time;
+      this.lastWarned = now;
+      log().warn(`Checkpoint: checkpoint of batch ${time} ms failed: ${error.message}`);
+    } else if (now - this.lastWarned >= 60_000) {
+      this.lastWarned = now;
+      log().warn(`Checkpoint: still failing: ${this.count} batches from ${this.first} ms to ${time} ms have no checkpoint. Newest error: ${error.message}`);
+    }
+  }
+
+  succeeded(time: number): void {
+    if (this.count === 0) return;
+    log().warn(`Checkpoint: checkpoint of batch ${time} ms written; ${this.count} batches from ${this.first} ms on had failed to write theirs.`);
+    this.count = 0;
+  }
 }
 
 /** The absolute path of a file named in a checkpoint. @internal */

@@ -1,5 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
+import { Errors } from "../errors/messages";
+import { hasCode } from "../errors/streaming-error";
+import { log } from "../log";
 import { encodeCheckpoint } from "./checkpoint-format";
 
 /** Metadata checkpoints are `<dir>/checkpoint-<batch ms>`, as Spark names them. */
@@ -16,22 +19,38 @@ export function stateFileName(streamId: number, time: number): string { return `
 /**
  * Writes `bytes` to `dir/name` so that a crash at any moment leaves either the old file or the
  * complete new one: write a temp file, fsync it, rename it over the target, fsync the directory
- * (without the last step a power loss can forget the rename).
+ * (without the last step a power loss can forget the rename). Every byte is written (writeSync
+ * may write fewer than asked on a nearly full disk) before the rename; on any failure the temp
+ * file is removed and STREAM_ERR_CHECKPOINT_WRITE names the file, so no short file is ever renamed
+ * into place and none is left behind.
  * @param syncDir makes the rename durable (default: open and fsync the target's directory);
- *   undefined skips both fsyncs: still atomic against a process crash, not against a power loss
+ *   null skips both fsyncs: still atomic against a process crash, not against a power loss
+ *   (null, not undefined: an undefined argument takes the default, which made every metadata
+ *   file pay for two fsyncs that durableEveryMs meant to spare)
  */
-export function writeFileAtomically(dir: string, name: string, bytes: Buffer, syncDir: ((dir: string) => void) | undefined = fsyncDirectory): string {
+export function writeFileAtomically(dir: string, name: string, bytes: Buffer, syncDir: ((dir: string) => void) | null = fsyncDirectory): string {
   const target = path.join(dir, name);
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}`);
-  const fd = fs.openSync(tmp, "w");
+  let created = false;
   try {
-    fs.writeSync(fd, bytes);
-    if (syncDir !== undefined) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, "w");
+    created = true;
+    try {
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      if (syncDir !== null) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, target);
+    created = false;
+    syncDir?.(path.dirname(target));
+  } catch (e) {
+    if (created) {
+      try { fs.rmSync(tmp, { force: true }); } catch { /* a read-only remount: the next start removes it */ }
+    }
+    if (hasCode(e, "STREAM_ERR_CHECKPOINT_WRITE")) throw e;
+    throw Errors.checkpointWrite(target, (e as Error).message ?? String(e));
   }
-  fs.renameSync(tmp, target);
-  syncDir?.(path.dirname(target));
   return target;
 }
 
@@ -101,7 +120,7 @@ export class CheckpointWriter {
   writeState(streamId: number, time: number, payload: unknown): { name: string; bytes: number } {
     const name = stateFileName(streamId, time);
     const bytes = encodeCheckpoint(payload);
-    writeFileAtomically(this.dir, name, bytes, this.syncDir);
+    this.write(name, bytes, this.syncDir);
     const times = this.stateTimesOf(streamId);
     if (!times.includes(time)) times.push(time);
     return { name, bytes: bytes.length };
@@ -118,7 +137,7 @@ export class CheckpointWriter {
     // sub-second batches only one metadata file per durableEveryMs pays for it.
     const now = Date.now();
     const sync = durable || now - this.lastDurable >= this.durableEveryMs;
-    writeFileAtomically(this.dir, name, bytes, sync ? this.syncDir : undefined);
+    this.write(name, bytes, sync ? this.syncDir : null);
     if (sync) this.lastDurable = now;
     if (!this.metadataTimes.includes(time)) {
       this.metadataTimes.push(time);
@@ -128,9 +147,28 @@ export class CheckpointWriter {
     return { name, bytes: bytes.length };
   }
 
+  /**
+   * writeFileAtomically, recreating the directory first when it was removed while running (a
+   * user's `rm -r checkpoints`): checkpointing goes on instead of failing for good.
+   */
+  private write(name: string, bytes: Buffer, syncDir: ((dir: string) => void) | null): void {
+    if (!fs.existsSync(path.join(this.dir, STATE_DIR))) {
+      log().warn(`Checkpoint: the checkpoint directory ${this.dir} (or its ${STATE_DIR}/ subdirectory) was removed while running; recreating it.`);
+      this.close();
+      try {
+        fs.mkdirSync(path.join(this.dir, STATE_DIR), { recursive: true });
+      } catch (e) {
+        throw Errors.checkpointWrite(path.join(this.dir, name), (e as Error).message);
+      }
+    }
+    writeFileAtomically(this.dir, name, bytes, syncDir);
+  }
+
   /** Closes the directory handles. The writer can still write afterwards (it reopens them). */
   close(): void {
-    for (const fd of this.dirHandles.values()) fs.closeSync(fd);
+    for (const fd of this.dirHandles.values()) {
+      try { fs.closeSync(fd); } catch { /* already gone */ }
+    }
     this.dirHandles.clear();
   }
 
@@ -155,17 +193,22 @@ export class CheckpointWriter {
    */
   private prune(): void {
     const times = this.metadataTimes;
-    while (times.length > this.keep) fs.rmSync(path.join(this.dir, metadataFileName(times.shift() as number)), { force: true });
+    while (times.length > this.keep) removeQuietly(path.join(this.dir, metadataFileName(times.shift() as number)));
     const oldestKept = times[0];
     if (oldestKept === undefined) return;
     for (const [id, stateTimes] of this.stateTimes) {
       const floor = Math.max(...stateTimes.filter((t) => t <= oldestKept), -Infinity);
       for (let i = stateTimes.length - 1; i >= 0; i--) {
         if (stateTimes[i] < floor) {
-          fs.rmSync(path.join(this.dir, stateFileName(id, stateTimes[i])), { force: true });
+          removeQuietly(path.join(this.dir, stateFileName(id, stateTimes[i])));
           stateTimes.splice(i, 1);
         }
       }
     }
   }
+}
+
+/** Deletes an old checkpoint file; one that cannot be deleted (a read-only disk) is left for the next prune of a later run. */
+function removeQuietly(file: string): void {
+  try { fs.rmSync(file, { force: true }); } catch { /* left behind, harmless: recovery reads the newest files */ }
 }

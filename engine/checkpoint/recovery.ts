@@ -7,6 +7,7 @@ import { readCheckpointFile, readLatestCheckpoint } from "./checkpoint-reader";
 import { describeStream, diffFingerprints, fingerprintGraph, sameIdentity, StreamIdentity } from "./graph-fingerprint";
 import { Errors } from "../errors/messages";
 import { writeAheadLogEnabled } from "./write-ahead-log";
+import { FileInputDStream } from "../sources/file-input-dstream";
 
 /** Options of `StreamingContext.getOrCreate`. */
 export interface GetOrCreateOptions {
@@ -37,6 +38,7 @@ export function getOrCreate(dir: string, create: () => StreamingContext, options
     // A metadata file whose state files are missing or damaged is skipped like a damaged one.
     loaded = readLatestCheckpoint<CheckpointMetadata>(dir, (cp, file) => {
       if (cp?.version !== 1) throw Errors.checkpointFormat(file, "it is not a metadata checkpoint");
+      checkRestoredPaths(ssc, dir, cp, file);
       batches = readStreamBatches(dir, cp);
     });
   } catch (e) {
@@ -84,6 +86,20 @@ export function getActiveOrCreate(active: StreamingContext | undefined, dir: str
 export function defaultRecoveryHooks(ssc: StreamingContext): CheckpointManager | undefined {
   const wanted = ssc.checkpointDir !== undefined || writeAheadLogEnabled(ssc.conf) || ssc.conf.getBoolean("spark.streaming.stopGracefullyOnShutdown", false);
   return wanted ? new CheckpointManager(ssc) : undefined;
+}
+
+/**
+ * Refuses a checkpoint whose paths lead outside their directories (a crafted or foreign file):
+ * state files must be `state/stream-<id>-<time>` of the checkpoint directory, and the files a
+ * file stream selected must be in its watched directory. The file is then skipped like a damaged one.
+ */
+function checkRestoredPaths(ssc: StreamingContext, dir: string, cp: CheckpointMetadata, file: string): void {
+  for (const entry of cp.streams ?? []) {
+    const name = entry.batch?.file;
+    if (entry.batch && (typeof name !== "string" || !/^state\/stream-\d+-\d+$/.test(name))) throw Errors.checkpointPathOutside(file, "a state file", name, path.join(dir, "state"));
+    const stream = ssc.graph.streams[entry.id];
+    if (stream instanceof FileInputDStream && entry.state !== undefined) stream.checkRestoredFiles(entry.state, file);
+  }
 }
 
 function readStreamBatches(dir: string, cp: CheckpointMetadata): Map<number, StreamBatchData> {

@@ -46,6 +46,11 @@ export class WriteAheadLog {
   private nextSegment = 0;
   private nextBlockId = 0;
   private blocksInSegment = 0;
+  /** Bytes of the current segment that are whole records: a failed append is cut back to this. */
+  private segmentBytes = 0;
+  /** Allocation records not written yet (the disk was full): written before anything else. */
+  private readonly pendingAllocations: Extract<WalRecord, { kind: "alloc" }>[] = [];
+  private allocationFailureWarned = false;
   private detach: () => void = () => {};
 
   private constructor(private readonly dir: string) {}
@@ -119,8 +124,9 @@ export class WriteAheadLog {
   }
 
   private closeSegment(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    if (fd !== undefined) fs.closeSync(fd);
   }
 
   private logBlock(block: ReceivedBlock): void {
@@ -132,28 +138,83 @@ export class WriteAheadLog {
     this.blocksInSegment++;
   }
 
+  /**
+   * Never throws: the batch goes on with its blocks in memory. An allocation that cannot be
+   * written (a full disk) is kept and written before the next record; until then no checkpoint
+   * is written (see `flushAllocations`), so a crash cannot make its blocks look unprocessed.
+   */
   private logAllocation(time: number, batch: Map<number, ReceivedBlock[]>): void {
+    let blocks = 0;
+    for (const bs of batch.values()) blocks += bs.length;
     // A batch without blocks needs no record and no segment of its own.
-    if (this.blocksInSegment === 0) return;
-    this.append({ kind: "alloc", time, blocks: [...batch].map(([streamId, bs]) => [streamId, bs.map((b) => b.walHandle as number)]) });
-    this.closeSegment();
-    this.closed.push({ file: this.current, time });
-    this.openSegment();
+    if (this.blocksInSegment === 0 || (blocks === 0 && this.pendingAllocations.length > 0)) {
+      this.flushAllocations();
+      return;
+    }
+    this.pendingAllocations.push({ kind: "alloc", time, blocks: [...batch].map(([streamId, bs]) => [streamId, bs.map((b) => b.walHandle as number)]) });
+    this.flushAllocations();
   }
 
+  /**
+   * Writes the allocations still pending, each closing its segment; false while the disk refuses
+   * them (warned about once per spell). The checkpoint writer calls this first and writes no
+   * checkpoint while it is false.
+   */
+  flushAllocations(): boolean {
+    while (this.pendingAllocations.length > 0) {
+      const record = this.pendingAllocations[0];
+      try {
+        this.append(record);
+      } catch (e) {
+        if (!this.allocationFailureWarned) log().warn(`WriteAheadLog: ${(e as Error).message} The allocation of batch ${record.time} ms is kept and written again before the next block; no checkpoint is written until it is.`);
+        this.allocationFailureWarned = true;
+        return false;
+      }
+      this.pendingAllocations.shift();
+      this.closeSegment();
+      this.closed.push({ file: this.current, time: record.time });
+      this.blocksInSegment = 0;
+      try { this.openSegment(); } catch { /* opened again by the next append */ }
+    }
+    if (this.allocationFailureWarned) log().warn("WriteAheadLog: the pending batch allocations are written; checkpoints go on.");
+    this.allocationFailureWarned = false;
+    return true;
+  }
+
+  /**
+   * Appends one record and fsyncs it; on a failure (ENOSPC, EIO...) the segment is cut back to its
+   * last whole record, so the log stays readable, and STREAM_ERR_WAL_WRITE is thrown.
+   */
   private append(record: WalRecord): void {
+    if (record.kind === "block" && !this.flushAllocations()) throw Errors.writeAheadLogWrite(this.dir, "an earlier batch allocation is still waiting to be written");
+    try {
+      if (this.fd === undefined) this.openSegment();
+    } catch (e) {
+      throw Errors.writeAheadLogWrite(this.dir, (e as Error).message);
+    }
     const body = v8.serialize(record);
     const frame = Buffer.alloc(FRAME);
     frame.writeUInt32LE(body.length, 0);
     frame.writeUInt32LE(zlib.crc32(body), 4);
-    fs.writeSync(this.fd as number, Buffer.concat([frame, body]));
-    fs.fsyncSync(this.fd as number);
+    const bytes = Buffer.concat([frame, body]);
+    const fd = this.fd as number;
+    try {
+      // writeSync may write part of the buffer (a nearly full disk): write the rest, or fail.
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      fs.fsyncSync(fd);
+      this.segmentBytes += bytes.length;
+    } catch (e) {
+      try { fs.ftruncateSync(fd, this.segmentBytes); } catch { /* the torn tail is ignored on reading */ }
+      throw Errors.writeAheadLogWrite(this.current, (e as Error).message);
+    }
   }
 
   private openSegment(): void {
-    this.current = path.join(this.dir, `log-${String(this.nextSegment++).padStart(10, "0")}`);
-    this.fd = fs.openSync(this.current, "a");
+    const file = path.join(this.dir, `log-${String(this.nextSegment++).padStart(10, "0")}`);
+    this.fd = fs.openSync(file, "a");
+    this.current = file;
     this.blocksInSegment = 0;
+    this.segmentBytes = 0;
     fsyncDirectory(this.dir);
   }
 

@@ -63,6 +63,8 @@ export const Errors = {
     createError(TypeError, `An owner must be a non-empty string such as a notebook cell id, got ${describe(owner)}.`, "STREAM_ERR_BAD_ARGUMENT"),
   stopInListener: () =>
     createError(Error, "Cannot stop StreamingContext within listener bus thread. Stop it from outside the listener, e.g. with setImmediate(() => ssc.stop()).", "STREAM_ERR_STOP_IN_LISTENER"),
+  badQueueElement: (index: number, value: unknown) =>
+    createError(TypeError, `${index < 0 ? "queueStream's defaultRDD" : `queueStream's queue element ${index}`} is ${describe(value)}: each element must be an RDD or an array of records (one batch's records). Wrap a single record in an array, e.g. ["abc"], and use [] for an empty batch.`, "STREAM_ERR_QUEUE_ELEMENT"),
   queueStreamCheckpoint: () =>
     createError(Error, "queueStream doesn't support checkpointing. Please don't use queueStream when checkpointing is enabled.", "STREAM_ERR_QUEUE_CHECKPOINT"),
   notPair: (op: string, value: unknown) =>
@@ -91,6 +93,8 @@ export const Errors = {
     createError(Error, `A ReceiverSupervisor has not been attached to the receiver ${cls} yet. Maybe you are starting some computation in the receiver before the Receiver.onStart() has been called. Pass the receiver to ssc.receiverStream(receiver) and call store(...) only from onStart() on.`, "STREAM_ERR_RECEIVER_NOT_ATTACHED"),
   receiverReused: (cls: string, streamId: number) =>
     createError(Error, `This ${cls} already feeds input stream ${streamId}; a receiver can run for one stream only. Create a new receiver instance for each receiverStream(...).`, "STREAM_ERR_RECEIVER_REUSED"),
+  lineTooLong: (source: string, limitBytes: number) =>
+    createError(RangeError, `A line from ${source} is longer than ${limitBytes} bytes (streamlab.receiver.maxLineLength), so it was dropped up to its end; the lines before and after it are kept and receiving goes on. End lines with \\n, or raise the limit, e.g. conf { "streamlab.receiver.maxLineLength": "256m" }.`, "STREAM_ERR_LINE_TOO_LONG"),
   binaryRecordLength: (actual: number, recordLength: number) =>
     createError(Error, `requirement failed: Byte array does not have correct length. ${actual} did not equal recordLength: ${recordLength}. Every file of a binaryRecordsStream must be a whole number of ${recordLength}-byte records.`, "STREAM_ERR_BINARY_RECORD_LENGTH"),
   // ---- checkpoints and recovery (issue 3) ----
@@ -106,6 +110,16 @@ export const Errors = {
     createError(Error, `The checkpoint ${file} was written by a different DStream graph, so its state cannot be restored as is:\n${differences.map((d) => `  - ${d}`).join("\n")}\nEither start from scratch (getOrCreate(dir, create, { createOnError: true }) or a new checkpoint directory), or restore only the state of the stateful streams whose identity did not change (${unchangedStateful.length ? unchangedStateful.join(", ") : "none here"}) with getOrCreate(dir, create, { restoreUnchangedState: true }).`, "STREAM_ERR_CHECKPOINT_GRAPH_CHANGED"),
   writeAheadLogWithoutCheckpoint: () =>
     createError(Error, "Cannot enable receiver write-ahead log without checkpoint directory set. Please use streamingContext.checkpoint() to set the checkpoint directory. See documentation for more details.", "STREAM_ERR_WAL_NO_CHECKPOINT"),
+  checkpointWrite: (file: string, reason: string) =>
+    createError(Error, `Could not write checkpoint file ${file}: ${reason}. The stream goes on and its results are not affected; a restart recovers from the last checkpoint written until a new one succeeds (every batch tries again). Free space on the checkpoint directory's disk or make it writable, or point ssc.checkpoint() at another directory.`, "STREAM_ERR_CHECKPOINT_WRITE"),
+  stateNotCheckpointable: (stream: string, key: unknown, reason: string) =>
+    createError(Error, `Cannot checkpoint the state of ${stream}: the state of key ${describe(key)} cannot be stored (${reason}). Checkpoints hold plain data only (numbers, strings, arrays, plain objects, Map, Set, Date); keep functions and class instances out of state: store their data and rebuild them when reading the state.`, "STREAM_ERR_STATE_NOT_CHECKPOINTABLE"),
+  checkpointLocked: (dir: string, owner: string) =>
+    createError(Error, `The checkpoint directory ${dir} is in use by another running streaming program (${owner}). Two writers would overwrite each other's checkpoints and write-ahead log. Stop the other program first, or give this one its own directory with ssc.checkpoint(dir).`, "STREAM_ERR_CHECKPOINT_LOCKED"),
+  checkpointPathOutside: (file: string, what: string, named: unknown, dir: string) =>
+    createError(Error, `Checkpoint file ${file} names ${what} ${describe(named)}, which is not inside ${dir}; streamlab refuses to read or use paths outside their directory. The file was not written by streamlab for this directory: delete it to recover from the previous checkpoint, or use a new checkpoint directory.`, "STREAM_ERR_CHECKPOINT_PATH"),
+  writeAheadLogWrite: (file: string, reason: string) =>
+    createError(Error, `The receivers' write-ahead log could not write ${file}: ${reason}. The block stays in memory and is written again at the next block interval, so no received record is lost while the process runs. Free space on the checkpoint directory's disk, or point ssc.checkpoint() at a disk with room.`, "STREAM_ERR_WAL_WRITE"),
   // ---- tools: line server, sales stream, scaled clock (issue 5) ----
   badOption: (option: string, value: unknown, rule: string, fix: string) =>
     createError(RangeError, `${option} ${rule}, got ${describe(value)}. ${fix}`, "STREAM_ERR_BAD_OPTION"),

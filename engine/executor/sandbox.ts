@@ -1,5 +1,5 @@
 import * as path from "path";
-import { ENGINE_FUNCTION } from "./shippable";
+import { ALLOWED_BUILTINS, ENGINE_FUNCTION } from "./shippable";
 
 /**
  * Compiles a shipped function's source on a worker thread so that it can only see its arguments,
@@ -8,13 +8,7 @@ import { ENGINE_FUNCTION } from "./shippable";
  * thread instead, where that name means what the user meant.
  */
 
-/** The built-ins a shipped function may name: pure, and the same in every thread. */
-const ALLOWED = new Set([
-  "undefined", "NaN", "Infinity", "Math", "JSON", "Number", "String", "Boolean", "BigInt", "Symbol",
-  "Array", "Object", "Map", "Set", "Date", "RegExp", "Error", "TypeError", "RangeError",
-  "parseInt", "parseFloat", "isNaN", "isFinite", "encodeURIComponent", "decodeURIComponent",
-  "Int8Array", "Uint8Array", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array",
-]);
+const ALLOWED = ALLOWED_BUILTINS;
 
 /** Thrown when a shipped function names something outside its sandbox. */
 export class NotShippable extends Error {
@@ -55,10 +49,23 @@ export function sandboxed(src: string): (...args: unknown[]) => unknown {
   return fn;
 }
 
-/** Compiles `src` in a scope that claims every name but the allowed built-ins. */
+/**
+ * Compiles `src` in a scope that claims every name but the allowed built-ins, as strict code.
+ * Strict whatever the function was on the main thread: what strict code does differently without
+ * an error (`this`, `arguments`, `eval`) is refused by shippable.ts, so the one difference left is
+ * that strict code throws where sloppy code goes on silently (a write to a frozen object); a task
+ * that throws here is run again on the main thread, in the function's own mode. Rebuilt sloppy,
+ * a `'use strict'` function that throws on the main thread was silently ignored here.
+ */
 function confined(src: string): (...args: unknown[]) => unknown {
-  // `with` is what confines the names; it exists only in sloppy-mode code, hence new Function.
-  const fn: unknown = new Function("scope", `with (scope) { return (${src}\n); }`)(scopeFor(src));
+  // `with` is what confines the names; it exists only in sloppy-mode code, hence new Function,
+  // with the function itself compiled inside a strict one.
+  let fn: unknown;
+  try {
+    fn = new Function("scope", `with (scope) { return (function () { "use strict"; return (${src}\n); })(); }`)(scopeFor(src));
+  } catch {
+    throw new NotShippable("(no valid strict-mode code)", src);
+  }
   if (typeof fn !== "function") throw new NotShippable("(not a function)", src);
   return fn as (...args: unknown[]) => unknown;
 }

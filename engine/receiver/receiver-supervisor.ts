@@ -27,8 +27,17 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
   private receiverState: ReceiverState = "initialized";
   private supervisorStopped = false;
   private restartPending = false;
+  /** The tracker refused a block (see storeHeldBlocks) and has not taken every held one since. */
+  private storeFailing = false;
   private restartTimer: TimerHandle | undefined;
   private info: ReceiverInfo;
+  /**
+   * Blocks cut but not yet accepted by the tracker, oldest first: its write-ahead log failed to
+   * write them (a full disk). They are offered again, in order, at every block and every batch.
+   */
+  private readonly unstored: ReceivedBlock[] = [];
+  /** Records in `unstored`. */
+  private unstoredRecords = 0;
   /** Set when `spark.streaming.backpressure.enabled`: adapts the rate limit after every batch. */
   readonly rateController: RateController | undefined;
 
@@ -72,6 +81,11 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
     this.restartTimer?.cancel();
     if (this.receiverState === "started") this.stopReceiver(message, error);
     this.blockGenerator.stop();
+    if (this.unstored.length > 0) {
+      log().warn(`ReceiverSupervisor: stream ${this.streamId} stops with ${this.unstored.length} blocks (${this.unstoredRecords} records) its write-ahead log could not write; they are dropped.`);
+      this.unstored.length = 0;
+      this.unstoredRecords = 0;
+    }
   }
 
   pushSingle(record: T): Promise<void> | undefined {
@@ -90,6 +104,7 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
 
   cutBlocksDueBy(time: number): void {
     this.blockGenerator.cutBlocksDueBy(time);
+    this.storeHeldBlocks();
   }
 
   pushBlock(records: T[], metadata?: unknown): void {
@@ -142,7 +157,34 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
       this.numRecordsPushed += records.length;
       block = metadata === undefined ? { streamId: this.streamId, records } : { streamId: this.streamId, records, metadata };
     }
-    this.ssc.receiverTracker.addBlock(block);
+    this.unstored.push(block);
+    this.unstoredRecords += records instanceof PackedLines ? records.count : records.length;
+    this.storeHeldBlocks();
+  }
+
+  /**
+   * Hands the blocks in `unstored` to the tracker, in order, up to the first it refuses (its
+   * write-ahead log cannot write: STREAM_ERR_WAL_WRITE). The first refusal of a spell is reported
+   * (onReceiverError); the block stays and is offered again, so nothing received is lost while
+   * the process runs, and once the disk has room every held block enters the next batch.
+   */
+  private storeHeldBlocks(): void {
+    while (this.unstored.length > 0) {
+      const block = this.unstored[0];
+      try {
+        this.ssc.receiverTracker.addBlock(block);
+      } catch (e) {
+        if (!this.storeFailing) this.reportError("Error storing block", e);
+        this.storeFailing = true;
+        return;
+      }
+      this.unstored.shift();
+      this.unstoredRecords -= block.packed ? block.packed.count : block.records.length;
+      if (this.storeFailing && this.unstored.length === 0) {
+        log().warn(`ReceiverSupervisor: stream ${this.streamId} stored the blocks its write-ahead log had held back; none was lost.`);
+        this.storeFailing = false;
+      }
+    }
   }
 
   private startReceiver(): void {

@@ -50,6 +50,24 @@ export class JobScheduler {
     if (!this.running) void this.pump();
   }
 
+  /**
+   * True when called from inside an output operation (or something it started): a stop() from
+   * there cannot wait for the batch to finish, since the batch is waiting for it.
+   */
+  get inOutputOperation(): boolean {
+    if (!this.running) return false;
+    // The caller's stack, with V8's async frames, passes through streamlabOutputOperation when it
+    // is (or is awaited by) an output operation. AsyncLocalStorage would say the same, but on
+    // Node 20 it slows every promise in the process about 4 times once used.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Infinity;
+    try {
+      return (new Error().stack ?? "").includes(`${streamlabOutputOperation.name} `);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
   /** Resolves once no batch is queued or running. */
   whenIdle(): Promise<void> {
     if (!this.running && this.queue.length === 0) return Promise.resolve();
@@ -116,7 +134,7 @@ export class JobScheduler {
         // Let I/O callbacks (a notebook cell's execute_request, socket data) run between jobs: a
         // microtask await alone would not, and a busy stream would hold every cell back.
         await yieldToEventLoop();
-        await job.run();
+        await streamlabOutputOperation(job);
       } catch (e) {
         const err = this.jobFailed(job, e);
         op.failureReason = err.stack ?? err.message;
@@ -145,6 +163,11 @@ function markUncomputedFailed(s: DStream<unknown>, time: number, error: Error, s
   if (s.generatedRDDs.has(time)) return;
   if (s.isInitialized && s.isTimeValid(time)) s.markFailed(time, error);
   for (const d of s.dependencies) markUncomputedFailed(d, time, error, seen);
+}
+
+/** Runs one output operation; its name marks every stack it starts or awaits (inOutputOperation). */
+async function streamlabOutputOperation(job: Job): Promise<void> {
+  await job.run();
 }
 
 function yieldToEventLoop(): Promise<void> {

@@ -6,13 +6,21 @@ import { InputDStream } from "../dstream/input-dstream";
 import { log } from "../log";
 import { RDD } from "../rdd/rdd";
 import type { StreamingContext } from "../streaming-context";
-import { fileLines } from "./line-splitter";
+import { DEFAULT_MAX_LINE_BYTES, fileLines } from "./line-splitter";
 
 /**
  * Reads one file's bytes into records: the role of Spark's Hadoop InputFormat. The default,
  * `textRecords`, is TextInputFormat's `[byteOffset, line]` pairs.
  */
-export type FileFormat<T> = (data: Buffer, path: string) => T[];
+export type FileFormat<T> = (data: Buffer, path: string, limits?: FileReadLimits) => T[];
+
+/** What the file stream passes a format: the line-length limit of text formats. */
+export interface FileReadLimits {
+  /** The longest line kept, in UTF-8 bytes (`streamlab.receiver.maxLineLength`, default 64 MB). */
+  maxLineBytes: number;
+  /** Called when a line longer than that is skipped. */
+  onLineTooLong: (limitBytes: number) => void;
+}
 
 /** Options of `ssc.fileStream(dir, options)`. */
 export interface FileStreamOptions<T = [number, string]> {
@@ -36,10 +44,10 @@ export interface FileStreamCheckpoint {
 }
 
 /** TextInputFormat's records: `[byte offset of the line, line]`; lines end at \n, \r or \r\n. */
-export const textRecords: FileFormat<[number, string]> = (data) => fileLines(data);
+export const textRecords: FileFormat<[number, string]> = (data, _path, limits) => fileLines(data, limits?.maxLineBytes, limits?.onLineTooLong);
 
 /** TextInputFormat's lines without their offsets (textFileStream). */
-export const textLines: FileFormat<string> = (data) => fileLines(data).map(([, line]) => line);
+export const textLines: FileFormat<string> = (data, _path, limits) => fileLines(data, limits?.maxLineBytes, limits?.onLineTooLong).map(([, line]) => line);
 
 /** Spark's FixedLengthBinaryInputFormat + binaryRecordsStream's length check. */
 export function fixedLengthRecords(recordLength: number): FileFormat<Buffer> {
@@ -90,6 +98,9 @@ export class FileInputDStream<T> extends InputDStream<T> {
   /** Modification times reported by the watcher (undefined: not a regular file). */
   private readonly knownModTimes = new Map<string, number | undefined>();
   private watcher: FSWatcher | undefined;
+  private readonly maxLineBytes: number;
+  /** The directory's names while recovery replays down-time batches (beginReplay). */
+  private listingSnapshot: string[] | undefined;
 
   constructor(ssc: StreamingContext, directory: string, private readonly format: FileFormat<T>, private readonly options: FileStreamOptions<T> = {}) {
     super(checkDirectory(ssc, directory));
@@ -100,6 +111,7 @@ export class FileInputDStream<T> extends InputDStream<T> {
     const minRemember = ssc.conf.getTimeMs("spark.streaming.fileStream.minRememberDuration", legacy, "s");
     this.durationToRemember = this.slideDuration * Math.ceil(minRemember / this.slideDuration);
     this.remember(this.durationToRemember);
+    this.maxLineBytes = ssc.conf.getSizeBytes("streamlab.receiver.maxLineLength", DEFAULT_MAX_LINE_BYTES);
   }
 
   override start(): void {
@@ -143,7 +155,21 @@ export class FileInputDStream<T> extends InputDStream<T> {
     return { batchTimeToSelectedFiles: copy, initialModTimeIgnoreThreshold: this.initialModTimeIgnoreThreshold };
   }
 
+  /**
+   * Throws STREAM_ERR_CHECKPOINT_PATH unless every file of a restored `batchTimeToSelectedFiles`
+   * is directly in the watched directory (what this stream can have selected). @internal
+   */
+  checkRestoredFiles(state: unknown, checkpointFile: string): void {
+    const s = state as FileStreamCheckpoint;
+    for (const [, files] of new Map(s?.batchTimeToSelectedFiles ?? [])) {
+      for (const f of Array.isArray(files) ? files : [files]) {
+        if (typeof f !== "string" || path.dirname(path.resolve(f)) !== this.directory) throw Errors.checkpointPathOutside(checkpointFile, "an input file", f, this.directory);
+      }
+    }
+  }
+
   override restoreState(state: unknown, _time: number): void {
+    this.checkRestoredFiles(state, "(restored)");
     const s = state as FileStreamCheckpoint;
     const entries = [...new Map(s.batchTimeToSelectedFiles)].sort((a, b) => a[0] - b[0]);
     for (const [t, files] of entries) {
@@ -152,6 +178,33 @@ export class FileInputDStream<T> extends InputDStream<T> {
       for (const f of files) this.recentlySelectedFiles.add(f);
     }
     this.initialModTimeIgnoreThreshold = s.initialModTimeIgnoreThreshold;
+  }
+
+  /**
+   * For recovery's replay of down-time batches, which runs in one go: lists the directory once
+   * for all of them (a file arriving meanwhile is newer than every down-time batch anyway), with
+   * the files' modification times as the watcher would report them, so the replayed batches
+   * neither list the directory nor stat old files again. Returns the modification times of the
+   * files that pass the filter. `endReplay()` goes back to listing per batch. @internal
+   */
+  beginReplay(): number[] {
+    this.listingSnapshot = undefined;
+    const names = this.listDirectory();
+    const out: number[] = [];
+    for (const name of names) {
+      const file = path.join(this.directory, name);
+      if (!this.fileFilter(file)) continue;
+      const modTime = this.modTime(file, -Infinity);
+      if (!this.knownModTimes.has(file)) this.knownModTimes.set(file, modTime);
+      if (modTime !== undefined) out.push(modTime);
+    }
+    this.listingSnapshot = names;
+    return out;
+  }
+
+  /** Ends what beginReplay() started. @internal */
+  endReplay(): void {
+    this.listingSnapshot = undefined;
   }
 
   /** Spark's findNewFiles + isNewFile for batch time `currentTime`. */
@@ -169,6 +222,7 @@ export class FileInputDStream<T> extends InputDStream<T> {
   }
 
   private listDirectory(): string[] {
+    if (this.listingSnapshot) return this.listingSnapshot;
     try {
       return fs.readdirSync(this.directory).sort();
     } catch (e) {
@@ -195,7 +249,10 @@ export class FileInputDStream<T> extends InputDStream<T> {
     if (data.length === 0) {
       log().warn(`FileInputDStream: File ${file} has no data in it. Spark Streaming can only ingest files that have been "moved" to the directory assigned to the file stream. Refer to the streaming programming guide for more details.`);
     }
-    return this.format(data, file);
+    return this.format(data, file, {
+      maxLineBytes: this.maxLineBytes,
+      onLineTooLong: (limit) => log().warn(`FileInputDStream: ${Errors.lineTooLong(file, limit).message}`),
+    });
   }
 }
 

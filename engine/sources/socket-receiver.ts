@@ -1,11 +1,12 @@
 import * as net from "net";
 import type { Readable } from "stream";
+import { Errors } from "../errors/messages";
 import { log } from "../log";
 import { Receiver } from "../receiver/receiver";
 import { StorageLevel } from "../storage-level";
 import { lineRun } from "../receiver/packed-lines";
 import { LinePacker, LineSegment } from "./line-packer";
-import { bytesToLines } from "./line-splitter";
+import { bytesToLines, DEFAULT_MAX_LINE_BYTES } from "./line-splitter";
 import { ThreadSocket } from "./socket-reader-thread";
 
 /**
@@ -39,7 +40,11 @@ export class SocketReceiver<T> extends Receiver<T> {
   /** Bumped on every start and stop, so callbacks of an old connection are ignored. */
   private generation = 0;
 
-  constructor(readonly host: string, readonly port: number, private readonly bytesToObjects: SocketConverter<T>, storageLevel?: StorageLevel) {
+  /**
+   * @param maxLineBytes socketTextStream's longest line (`streamlab.receiver.maxLineLength`): a
+   *   longer one is dropped up to its end and reported (onReceiverError), and receiving goes on
+   */
+  constructor(readonly host: string, readonly port: number, private readonly bytesToObjects: SocketConverter<T>, storageLevel?: StorageLevel, readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
     super(storageLevel);
   }
 
@@ -96,7 +101,9 @@ export class SocketReceiver<T> extends Receiver<T> {
    */
   private receiveLines(socket: ThreadSocket, gen: number): void {
     const current = () => gen === this.generation && !this.isStopped();
-    const packer = new LinePacker();
+    const packer = new LinePacker(this.maxLineBytes, (limit) => {
+      if (current()) this.reportError("Line too long", Errors.lineTooLong(`${this.host}:${this.port}`, limit));
+    });
     let throttled = false;
     let ended = false;
     const finish = () => {

@@ -1,11 +1,10 @@
 import { linesInSegment, PackedLines, unpackSegment } from "../../engine/receiver/packed-lines";
 import { LinePacker, LineSegment } from "../../engine/sources/line-packer";
-import { LineSplitter } from "../../engine/sources/line-splitter";
+import { fileLines, LineSplitter } from "../../engine/sources/line-splitter";
 import { mulberry32 } from "../../engine/tools/prng";
 
 /** Everything a packer gives for `bytes` cut at random, checking each segment's count. */
-function packAll(bytes: Buffer, rnd: () => number, maxChunk: number): string[] {
-  const packer = new LinePacker();
+function packAll(bytes: Buffer, rnd: () => number, maxChunk: number, packer = new LinePacker()): string[] {
   const got: string[] = [];
   const take = (segments: LineSegment[]) => {
     for (const { segment, count } of segments) {
@@ -68,6 +67,60 @@ describe("LinePacker", () => {
     expect(segments).toEqual([{ segment: Buffer.from("d\ne\n"), count: 2 }]);
     expect(segments[0].segment.buffer).toBe(plain.buffer);
     expect(packer.end()).toEqual([]);
+  });
+});
+
+describe("LinePacker and LineSplitter with a line-length limit", () => {
+  it("drop exactly the lines longer than the limit, for any chunking, telling once per dropped line", () => {
+    const rnd = mulberry32(22);
+    const pieces = ["a", "bcdefgh", "é", "日本", "🙂", "\n", "\r", "\r\n", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"].map((p) => Buffer.from(p, "utf8"));
+    for (let trial = 0; trial < 400; trial++) {
+      const limit = 1 + Math.floor(rnd() * 40);
+      const usable = trial % 3 === 0 ? pieces.filter((p) => !p.includes(13)) : pieces;
+      const parts: Buffer[] = [];
+      const n = Math.floor(rnd() * 60);
+      for (let i = 0; i < n; i++) parts.push(usable[Math.floor(rnd() * usable.length)]);
+      const bytes = Buffer.concat(parts);
+      const all = splitAll(bytes);
+      const kept = all.filter((l) => Buffer.byteLength(l) <= limit);
+      let told = 0;
+      const packer = new LinePacker(limit, (l) => { expect(l).toBe(limit); told++; });
+      expect(packAll(bytes, rnd, trial % 2 === 0 ? 5 : 50, packer)).toEqual(kept);
+      expect(told).toBe(all.length - kept.length);
+      let toldSplitter = 0;
+      const splitter = new LineSplitter(limit, () => toldSplitter++);
+      const got: string[] = [];
+      for (let at = 0; at < bytes.length; at += 7) got.push(...splitter.push(bytes.subarray(at, at + 7)));
+      got.push(...splitter.end());
+      expect(got).toEqual(kept);
+      expect(toldSplitter).toBe(all.length - kept.length);
+    }
+  });
+
+  it("holds no more than the limit of an unterminated line", () => {
+    const packer = new LinePacker(100);
+    for (let i = 0; i < 50; i++) packer.push(Buffer.alloc(30, "x"));
+    expect((packer as unknown as { pendingBytes: number }).pendingBytes).toBe(0);
+    const splitter = new LineSplitter(100);
+    expect(splitter.push("x\r")).toEqual(["x"]);
+    for (let i = 0; i < 50; i++) splitter.push(Buffer.alloc(30, "y"));
+    expect((splitter as unknown as { partial: string }).partial).toBe("");
+    expect([...splitter.push("\nz\n"), ...splitter.end()]).toEqual(["z"]);
+  });
+});
+
+describe("fileLines", () => {
+  it("strips a UTF-8 byte order mark at the start of a file only, keeping Hadoop's offsets", () => {
+    expect(fileLines(Buffer.from("\uFEFFhello world\nhello\n", "utf8"))).toEqual([[0, "hello world"], [15, "hello"]]);
+    expect(fileLines(Buffer.from("a\n\uFEFFb", "utf8"))).toEqual([[0, "a"], [2, "\uFEFFb"]]);
+    expect(fileLines(Buffer.from("\uFEFF", "utf8"))).toEqual([[0, ""]]);
+    expect(fileLines(Buffer.from("\uFEFF\r\nx", "utf8"))).toEqual([[0, ""], [5, "x"]]);
+  });
+
+  it("skips lines longer than the limit, telling once per line", () => {
+    const told: number[] = [];
+    expect(fileLines(Buffer.from("ab\nabcdef\r\nabc\nabcd", "utf8"), 3, (l) => told.push(l))).toEqual([[0, "ab"], [11, "abc"]]);
+    expect(told).toEqual([3, 3]);
   });
 });
 
