@@ -23,6 +23,7 @@ import { UnionDStream } from "./dstream/union";
 import { Clock, isManualClock, SystemClock } from "./time/clock";
 import { DurationLike, positiveMillis } from "./time/duration";
 import { Time } from "./time/time";
+import { WebUiHandle, webUiHooks } from "./ui-hooks";
 import { defaultRecoveryHooks, getActiveOrCreate, getOrCreate, GetOrCreateOptions } from "./checkpoint/recovery";
 
 /** The life-cycle states of a StreamingContext (Spark's StreamingContextState). */
@@ -120,6 +121,7 @@ export class StreamingContext {
   private terminationWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private stopPromise: Promise<void> | undefined;
   private unregisterIdle: (() => void) | undefined;
+  private webUi: WebUiHandle | undefined;
 
   /** @param options appName, master, batchDuration, clock, conf */
   constructor(options: StreamingContextOptions);
@@ -219,6 +221,9 @@ export class StreamingContext {
       this.startTime = this.clock.getTimeMillis();
       activeContext = this;
       this.state = StreamingContextState.ACTIVE;
+      // The UI listens before recovery runs, so it sees the restore and the replayed batches.
+      this.startWebUi();
+      this.listenerBus.post("onGraphUpdated", { streams: this.graph.describe() });
       if (isManualClock(this.clock)) this.unregisterIdle = this.clock.addIdleWaiter(() => this.jobScheduler.whenIdle());
       this.recoveryHooks ??= defaultRecoveryHooks(this);
       if (this.recoveryHooks?.start) this.recoveryHooks.start(this);
@@ -229,6 +234,7 @@ export class StreamingContext {
       if (activeContext === this) activeContext = undefined;
       this.jobGenerator.timer.stop();
       this.unregisterIdle?.();
+      this.stopWebUi();
       throw e;
     }
     this.listenerBus.post("onStreamingStarted", { time: this.clock.getTimeMillis() });
@@ -280,9 +286,44 @@ export class StreamingContext {
       await this.graph.stop();
     } finally {
       this.unregisterIdle?.();
+      this.stopWebUi();
       if (activeContext === this) activeContext = undefined;
       this.state = StreamingContextState.STOPPED;
       this.notifyTermination();
+    }
+  }
+
+  /**
+   * The URL of this context's web UI (Spark's Streaming tab: timelines, batches, receivers, the
+   * DStream graph, the checkpoint), token included. It runs on 127.0.0.1 from `start()` until the
+   * context stops, at `spark.ui.port` (4040, or the next free port); undefined before it listens
+   * (a few milliseconds after start), after stop, with `spark.ui.enabled=false`, or when only the
+   * engine is loaded (`streamlab/engine` internals, tests).
+   * @example
+   * ssc.start();
+   * setTimeout(() => console.log(ssc.uiWebUrl()), 100); // http://127.0.0.1:4040/streaming/?token=...
+   */
+  uiWebUrl(): string | undefined {
+    return this.webUi?.url;
+  }
+
+  private startWebUi(): void {
+    if (!webUiHooks.start || !this.conf.getBoolean("spark.ui.enabled", true)) return;
+    try {
+      this.webUi = webUiHooks.start(this);
+    } catch (e) {
+      // The stream matters more than its page: a UI that cannot start is reported, not fatal.
+      log().warn(`SparkUI: the web UI did not start: ${(e as Error)?.message ?? e}`);
+    }
+  }
+
+  private stopWebUi(): void {
+    const ui = this.webUi;
+    this.webUi = undefined;
+    try {
+      ui?.stop();
+    } catch (e) {
+      log().warn(`SparkUI: stopping the web UI failed: ${(e as Error)?.message ?? e}`);
     }
   }
 
@@ -296,6 +337,7 @@ export class StreamingContext {
     this.jobScheduler.dropQueued();
     this.recoveryHooks?.release?.();
     this.unregisterIdle?.();
+    this.stopWebUi();
     if (activeContext === this) activeContext = undefined;
     this.state = StreamingContextState.STOPPED;
   }

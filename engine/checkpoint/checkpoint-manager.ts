@@ -53,7 +53,10 @@ export class CheckpointManager implements RecoveryHooks {
     this.wal?.start(ssc.receiverTracker, (time) => time > keepFrom);
     const restartTime = ssc.jobGenerator.timer.getRestartTime(cp.zeroTime);
     const times = replayTimes(cp, restartTime);
-    replayBatches(ssc, times, new Set(cp.pendingTimes), cp.checkpointTime);
+    // Posted once the replayed batches are queued (the first may have started).
+    const restore = { file: plan.file, checkpointTime: cp.checkpointTime, replayedBatches: 0, restoredStreams: plan.streamIds.size, walBlocks: this.wal?.recoveredBlocks };
+    restore.replayedBatches = replayBatches(ssc, times, new Set(cp.pendingTimes), cp.checkpointTime);
+    ssc.listenerBus.post("onCheckpointRestored", { restore });
     return ssc.jobGenerator.timer.start(restartTime);
   }
 
@@ -73,6 +76,7 @@ export class CheckpointManager implements RecoveryHooks {
     if (!writer) return;
     const ssc = this.ssc;
     const streams: StreamCheckpoint[] = [];
+    let bytes = 0;
     for (const s of ssc.graph.streams) {
       const stateTime = s.checkpointDuration === undefined ? undefined
         : everyState ? Math.max(-Infinity, ...[...s.generatedRDDs.keys()].filter((t) => t <= time))
@@ -81,14 +85,21 @@ export class CheckpointManager implements RecoveryHooks {
       const rdd = stateTime !== undefined && stateTime !== written ? s.generatedRDDs.get(stateTime) : undefined;
       if (rdd && stateTime !== undefined) {
         const data: StreamBatchData = { partitions: rdd.partitions, hashPartitions: rdd.partitioner instanceof HashPartitioner ? rdd.partitioner.numPartitions : undefined };
-        this.latestBatch.set(s.id, { time: stateTime, file: writer.writeState(s.id, stateTime, data).name });
+        const stateFile = writer.writeState(s.id, stateTime, data);
+        bytes += stateFile.bytes;
+        this.latestBatch.set(s.id, { time: stateTime, file: stateFile.name });
       }
       const state = s.checkpointState(time);
       const batch = this.latestBatch.get(s.id);
       if (state !== undefined || batch) streams.push({ id: s.id, state, batch });
     }
-    writer.writeMetadata(time, this.metadata(time, streams), everyState);
+    const meta = writer.writeMetadata(time, this.metadata(time, streams), everyState);
     this.wal?.trim(time - ssc.graph.maxInputRememberDuration());
+    if (ssc.listenerBus.wants("onCheckpointWritten")) {
+      ssc.listenerBus.post("onCheckpointWritten", { checkpoint: {
+        batchTime: time, file: path.join(writer.dir, meta.name), bytes: bytes + meta.bytes, writeTime: ssc.clock.getTimeMillis(), walBytes: this.wal?.sizeBytes,
+      } });
+    }
   }
 
   /**

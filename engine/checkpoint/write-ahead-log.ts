@@ -47,6 +47,10 @@ export class WriteAheadLog {
   private nextBlockId = 0;
   private blocksInSegment = 0;
   private detach: () => void = () => {};
+  /** Bytes in this log's live segments, by segment file. */
+  private readonly segmentBytes = new Map<string, number>();
+  /** Blocks read back from the log by `start` (recovered after a crash). */
+  recoveredBlocks = 0;
 
   private constructor(private readonly dir: string) {}
 
@@ -91,6 +95,7 @@ export class WriteAheadLog {
       this.logBlock(block);
       tracker.addBlock(block);
     }
+    this.recoveredBlocks = this.blocks.size;
     this.blocks.clear();
     this.allocations.clear();
     for (const f of this.oldSegments) fs.rmSync(f, { force: true });
@@ -108,8 +113,17 @@ export class WriteAheadLog {
   /** Deletes the segments of batches before `threshold`. */
   trim(threshold: number): void {
     while (this.closed.length > 0 && this.closed[0].time < threshold) {
-      fs.rmSync((this.closed.shift() as { file: string }).file, { force: true });
+      const { file } = this.closed.shift() as { file: string };
+      fs.rmSync(file, { force: true });
+      this.segmentBytes.delete(file);
     }
+  }
+
+  /** Bytes in the log's segments now (what a dashboard shows as the WAL's size). */
+  get sizeBytes(): number {
+    let n = 0;
+    for (const b of this.segmentBytes.values()) n += b;
+    return n;
   }
 
   /** Closes the log and unhooks it from the tracker: nothing is logged after this. */
@@ -147,6 +161,7 @@ export class WriteAheadLog {
     frame.writeUInt32LE(body.length, 0);
     frame.writeUInt32LE(zlib.crc32(body), 4);
     fs.writeSync(this.fd as number, Buffer.concat([frame, body]));
+    this.segmentBytes.set(this.current, (this.segmentBytes.get(this.current) ?? 0) + FRAME + body.length);
     fs.fsyncSync(this.fd as number);
   }
 

@@ -83,6 +83,8 @@ export class JobScheduler {
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
         op.failureReason = err.stack ?? err.message;
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === "string") op.errorCode = code;
         this.ssc.reportError(`Error running job ${job.name} for time ${js.time} ms`, err);
       }
       op.endTime = clock.getTimeMillis();
@@ -90,6 +92,7 @@ export class JobScheduler {
     }
     js.info.processingEndTime = clock.getTimeMillis();
     this.lastCompletedBatch = js.time;
+    if (bus.wants("onStreamSizes")) bus.post("onStreamSizes", { batchTime: js.time, streams: this.ssc.graph.sizesAt(js.time) });
     bus.post("onBatchCompleted", { batchInfo: js.info.copy() });
     try {
       await this.onBatchCompletion(js.time);
