@@ -35,9 +35,10 @@ function keep(xs: number[], x: number): void { xs.push(x); if (xs.length > 5000)
 // ---- connection ----------------------------------------------------------------------------
 
 let retryMs = 500;
+let connected = false;
 function connect(): void {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?${q}`);
-  ws.onopen = () => { retryMs = 500; stats.connects++; setConn(); };
+  ws.onopen = () => { retryMs = 500; stats.connects++; connected = true; setConn(); };
   ws.onmessage = (e) => {
     stats.messages++;
     const m = JSON.parse(String(e.data)) as UiMessage;
@@ -53,9 +54,7 @@ function connect(): void {
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 4000);
   };
-  ws.addEventListener("open", () => { connected = true; setConn(); });
 }
-let connected = false;
 
 function setConn(): void {
   const el = document.getElementById("conn");
@@ -88,9 +87,8 @@ const CHART_IDS = [...METRICS.flatMap((m) => [`timeline-${m.key}`, `histogram-${
 function buildMain(): void {
   const main = document.getElementById("main") as HTMLElement;
   const rows = METRICS.map((m) => `<tr data-metric="${m.key}"><td style="width:230px"><div class="stat-title">${m.title}</div><div class="stat-avg" id="avg-${m.key}">Avg: -</div><div class="latest" id="latest-${m.key}">latest: -</div>` +
-    (m.key === "inputRate" ? `<details id="input-streams-details"><summary>per input stream</summary><div id="input-streams-table"></div></details>` : "") +
-    `</td><td><div id="timeline-${m.key}" class="chart timeline"></div></td><td><div id="histogram-${m.key}" class="chart histogram"></div></td></tr>` +
-    (m.key === "inputRate" ? `<tr><td></td><td colspan="2"><div id="inputStreams" class="chart"></div></td></tr>` : ""));
+    (m.key === "inputRate" ? `<details id="input-streams-details"><summary>per input stream</summary><div id="input-streams-table"></div><div id="inputStreams" class="chart"></div></details>` : "") +
+    `</td><td><div id="timeline-${m.key}" class="chart timeline"></div></td><td><div id="histogram-${m.key}" class="chart histogram"></div></td></tr>`);
   main.innerHTML = `<h3>Streaming Statistics</h3><div id="summary" class="note"></div>` +
     `<table class="timelines"><thead><tr><th></th><th>Timelines</th><th>Histograms</th></tr></thead><tbody>${rows.join("")}</tbody></table>` +
     `<h3 id="active-title">Active Batches</h3><div id="active"></div>` +

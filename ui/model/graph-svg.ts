@@ -5,7 +5,7 @@
  */
 import type { GraphNode } from "./ui-state";
 
-const W = 230, H = 54, GAP_X = 50, GAP_Y = 14, PAD = 8;
+const W = 205, H = 54, GAP_X = 34, GAP_Y = 14, PAD = 8;
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const count = (n: number) => n.toLocaleString("en-US");
@@ -74,7 +74,7 @@ export function graphSvg(nodes: GraphNode[]): string {
     const { x, y } = pos.get(n.id) as { x: number; y: number };
     const fill = n.input ? "#e3f0fb" : n.outputOpName !== undefined ? "#fdf1dc" : n.stateful ? "#e8f5e1" : "#f4f4f4";
     return `<g class="dstream" data-stream-id="${n.id}" data-kind="${esc(n.kind)}"><rect x="${x}" y="${y}" width="${W}" height="${H}" rx="5" fill="${fill}" stroke="#777"/>` +
-      `<text x="${x + 7}" y="${y + 20}" font-size="12" font-weight="bold" font-family="sans-serif">${esc(nodeTitle(n))}</text>` +
+      `<text x="${x + 7}" y="${y + 20}" font-size="11.5" font-weight="bold" font-family="sans-serif">${esc(nodeTitle(n))}</text>` +
       `<text x="${x + 7}" y="${y + 40}" font-size="11" font-family="sans-serif" fill="#333">${esc(nodeDetail(n))}</text></g>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" class="dstream-graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
