@@ -65,19 +65,26 @@ function setConn(): void {
   el.setAttribute("data-state", connected ? (stopped ? "stopped" : "live") : "down");
 }
 
+/** Tables and text are redrawn at most this often, charts at most every CHART_INTERVAL_MS: a fast stream must not keep the browser busy. */
+const RENDER_INTERVAL_MS = 500;
+const CHART_INTERVAL_MS = 1000;
+let lastRender = -Infinity;
+
 function scheduleRender(): void {
   if (renderQueued) return;
   renderQueued = true;
-  requestAnimationFrame(() => {
+  const wait = Math.max(0, lastRender + RENDER_INTERVAL_MS - performance.now());
+  setTimeout(() => requestAnimationFrame(() => {
     renderQueued = false;
-    const t0 = performance.now();
+    lastRender = performance.now();
+    const t0 = lastRender;
     try {
       if (batchPage) renderBatchPage(); else renderMain();
     } finally {
       stats.renders++;
       keep(stats.renderMs, performance.now() - t0);
     }
-  });
+  }), wait);
 }
 
 // ---- main page ---------------------------------------------------------------------------
@@ -87,8 +94,8 @@ const CHART_IDS = [...METRICS.flatMap((m) => [`timeline-${m.key}`, `histogram-${
 function buildMain(): void {
   const main = document.getElementById("main") as HTMLElement;
   const rows = METRICS.map((m) => `<tr data-metric="${m.key}"><td style="width:230px"><div class="stat-title">${m.title}</div><div class="stat-avg" id="avg-${m.key}">Avg: -</div><div class="latest" id="latest-${m.key}">latest: -</div>` +
-    (m.key === "inputRate" ? `<details id="input-streams-details"><summary>per input stream</summary><div id="input-streams-table"></div><div id="inputStreams" class="chart"></div></details>` : "") +
-    `</td><td><div id="timeline-${m.key}" class="chart timeline"></div></td><td><div id="histogram-${m.key}" class="chart histogram"></div></td></tr>`);
+    `</td><td><div id="timeline-${m.key}" class="chart timeline"></div></td><td><div id="histogram-${m.key}" class="chart histogram"></div></td></tr>` +
+    (m.key === "inputRate" ? `<tr><td colspan="3"><details id="input-streams-details"><summary>Input rate per input stream</summary><div id="input-streams-table"></div><div id="inputStreams" class="chart"></div></details></td></tr>` : ""));
   main.innerHTML = `<h3>Streaming Statistics</h3><div id="summary" class="note"></div>` +
     `<table class="timelines"><thead><tr><th></th><th>Timelines</th><th>Histograms</th></tr></thead><tbody>${rows.join("")}</tbody></table>` +
     `<h3 id="active-title">Active Batches</h3><div id="active"></div>` +
@@ -115,8 +122,11 @@ async function createViews(): Promise<void> {
   chartsDirty = true;
 }
 
+let lastCharts = -Infinity;
 async function updateCharts(s: UiState): Promise<void> {
   if (chartsBusy || !chartsDirty || Object.keys(views).length === 0) return;
+  if (performance.now() - lastCharts < CHART_INTERVAL_MS) { setTimeout(scheduleRender, CHART_INTERVAL_MS); return; }
+  lastCharts = performance.now();
   chartsBusy = true;
   chartsDirty = false;
   const t0 = performance.now();
@@ -130,7 +140,7 @@ async function updateCharts(s: UiState): Promise<void> {
       }
     }
     const set = (id: string, data: unknown[]) => { const v = views[id]; if (v) { v.data(DATA_NAME, data); runs.push(v.runAsync()); } };
-    set("inputStreams", inputStreamRows(s));
+    if ((document.getElementById("input-streams-details") as HTMLDetailsElement | null)?.open) set("inputStreams", inputStreamRows(s));
     set("backpressure", backpressureRows(s));
     set("memory", memoryRows(s));
     await Promise.all(runs);

@@ -51,18 +51,22 @@ function yAxis(unit: string): Spec {
 /** Spark's timeline of one metric over batch time; processing time has the batch interval drawn. */
 export function timelineSpec(metric: MetricKey, batchDuration: number, data: ChartData = named, size = { width: 460, height: 130 }): Spec {
   const m = METRICS.find((x) => x.key === metric) as (typeof METRICS)[number];
-  const line: Spec = {
-    mark: { type: "line", point: { size: 12 }, interpolate: "linear", strokeWidth: 1.5 },
-    encoding: {
-      x: { field: "time", type: "temporal", axis: TIME_AXIS },
-      y: { field: metric, type: "quantitative", axis: yAxis(m.unit) },
-      tooltip: [{ field: "time", type: "temporal", format: "%Y/%m/%d %H:%M:%S.%L", title: "batch" }, { field: metric, type: "quantitative", title: m.unit }],
-    },
+  const x = { field: "time", type: "temporal", axis: TIME_AXIS };
+  const y = { field: metric, type: "quantitative", axis: yAxis(m.unit) };
+  // A line over every batch and a dot on the latest one: a dot per batch costs the browser a
+  // mark each, a thousand per chart with Spark's retained batches.
+  const line: Spec = { mark: { type: "line", interpolate: "linear", strokeWidth: 1.5 }, encoding: { x, y } };
+  const latest: Spec = {
+    transform: [{ joinaggregate: [{ op: "max", field: "time", as: "latestTime" }] }, { filter: "datum.time === datum.latestTime" }],
+    mark: { type: "point", filled: true, size: 40 },
+    encoding: { x, y, tooltip: [{ field: "time", type: "temporal", format: "%Y/%m/%d %H:%M:%S.%L", title: "latest batch" }, { field: metric, type: "quantitative", title: m.unit }] },
   };
-  const layers: Spec[] = [line];
+  const layers: Spec[] = [line, latest];
   if (metric === "processingTime") {
-    layers.push({ mark: { type: "rule", color: "#d62728", strokeDash: [5, 4] }, encoding: { y: { datum: batchDuration } } });
-    layers.push({ mark: { type: "text", align: "left", dx: 3, dy: -6, color: "#d62728", fontSize: 10 }, encoding: { x: { value: 0 }, y: { datum: batchDuration }, text: { value: "batch interval" } } });
+    // One mark each (own one-row data), not one per batch.
+    const one = { values: [{}] };
+    layers.push({ data: one, mark: { type: "rule", color: "#d62728", strokeDash: [5, 4] }, encoding: { y: { datum: batchDuration } } });
+    layers.push({ data: one, mark: { type: "text", align: "left", dx: 3, dy: -6, color: "#d62728", fontSize: 10 }, encoding: { x: { value: 0 }, y: { datum: batchDuration }, text: { value: "batch interval" } } });
   }
   return { $schema: SCHEMA, ...size, data, layer: layers };
 }

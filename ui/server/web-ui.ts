@@ -27,7 +27,7 @@ export interface WebUiOptions {
 }
 
 /** Updates to a page are sent at most this often (changes in between are coalesced into one message). */
-const PUSH_INTERVAL_MS = 250;
+export const PUSH_INTERVAL_MS = 500;
 /** A page whose socket has this much unsent is skipped, then sent a fresh snapshot once it drains. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 const MEMORY_SAMPLE_MS = 1000;
@@ -39,7 +39,7 @@ interface Client { ws: WebSocket; stale: boolean }
  * until the context stops. Every request needs the token (`?token=` or `Authorization: token …`)
  * and a Host of 127.0.0.1 or localhost; a request or WebSocket from another Origin is refused.
  * The page gets the whole state when it connects and then the changes, coalesced to at most one
- * message per 250 ms.
+ * message per 500 ms.
  */
 export class WebUi implements WebUiHandle {
   /** The page's URL with the token, once listening. */
