@@ -43,7 +43,7 @@ export interface DashboardModel {
 
 function header(m: DashboardModel): string {
   const s = m.state;
-  const running = s.app.startTime === undefined ? "not started" : `${s.app.state === "stopped" ? "ran" : "running"} for ${formatDuration(m.now - s.app.startTime)} since ${formatDate(s.app.startTime)}`;
+  const running = s.app.startTime === undefined ? "not started" : `${s.app.state === "stopped" ? "ran" : "running"} for ${formatDuration(m.now - s.app.startTime)} since ${formatDate(s.app.startTime, false)}`;
   return `Streaming Statistics · ${s.app.appName} · batches of ${formatDuration(s.app.batchDuration)} · ${running} · ${formatCount(s.totalCompleted)} completed batches, ${formatCount(s.totalRecords)} records`;
 }
 

@@ -166,7 +166,7 @@ function renderMain(): void {
   if (!built) buildMain();
   if (specs && Object.keys(views).length === 0) void createViews().then(scheduleRender);
   const avg = averages(s);
-  const uptime = s.app.startTime === undefined ? "not started" : `for ${formatDuration((s.completed.at(-1)?.processingEndTime ?? s.app.startTime) - s.app.startTime)} since ${formatDate(s.app.startTime)}`;
+  const uptime = s.app.startTime === undefined ? "not started" : `for ${formatDuration((s.completed.at(-1)?.processingEndTime ?? s.app.startTime) - s.app.startTime)} since ${formatDate(s.app.startTime, false)}`;
   setHtml("summary", `${s.app.state === "stopped" ? "Stopped after running" : "Running"} batches of ${esc(formatDuration(s.app.batchDuration))} ${esc(uptime)} (${formatCount(s.totalCompleted)} completed batches, ${formatCount(s.totalRecords)} records) · master ${esc(s.app.master)} · pid ${s.app.pid}`);
   const latest = s.completed.at(-1);
   const rows = latest ? timelineRows({ ...s, completed: [latest] })[0] : undefined;
