@@ -22,14 +22,15 @@ export interface UiLoadOptions {
   /** Measured seconds per phase (after `warmupSeconds`). */
   phaseSeconds: number;
   warmupSeconds: number;
-  /** Phases in order: "off" (no UI) or "page" (UI and the page open). */
-  phases: Array<"off" | "page">;
+  /** Phases in order: "off" (no UI) or "page" (UI and the page open), each `phaseSeconds` long unless given (`["page", 60]`). */
+  phases: Array<"off" | "page" | ["off" | "page", number]>;
   /** Where to save a screenshot of the page at the end of the last page phase. */
   screenshot?: string;
 }
 
 export interface PhaseResult {
   phase: "off" | "page";
+  seconds: number;
   batches: number;
   offeredRate: number;
   processedRate: number;
@@ -97,9 +98,11 @@ declare const window: { streamlab: { stats: PageStats } };
 /** Runs the phases in one process, one after the other; returns each phase's figures. */
 export async function runUiLoad(o: UiLoadOptions): Promise<PhaseResult[]> {
   const results: PhaseResult[] = [];
-  const browser = o.phases.includes("page") ? await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_FLAGS }) : undefined;
+  const browser = o.phases.some((p) => p === "page" || (Array.isArray(p) && p[0] === "page")) ? await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_FLAGS }) : undefined;
   try {
-    for (const [i, phase] of o.phases.entries()) {
+    const kinds = o.phases.map((p) => (Array.isArray(p) ? p[0] : p));
+    for (const [i, spec] of o.phases.entries()) {
+      const [phase, phaseSeconds] = Array.isArray(spec) ? spec : [spec, o.phaseSeconds];
       const ssc = new StreamingContext({ appName: `UiLoad-${phase}`, master: "local[2]", batchDuration: o.batchMs,
         conf: { "spark.ui.enabled": phase === "page", "spark.ui.port": 0, "streamlab.workerThreads": 0 } });
       let counted = 0;
@@ -121,7 +124,7 @@ export async function runUiLoad(o: UiLoadOptions): Promise<PhaseResult[]> {
       measuring = true;
       const cpu0 = process.cpuUsage();
       const t0 = Date.now();
-      await sleep(o.phaseSeconds * 1000);
+      await sleep(phaseSeconds * 1000);
       measuring = false;
       const cpu = process.cpuUsage(cpu0);
       const seconds = (Date.now() - t0) / 1000;
@@ -141,7 +144,7 @@ export async function runUiLoad(o: UiLoadOptions): Promise<PhaseResult[]> {
           longTasks: s.longTasks - before.longTasks, longTaskMsPerSecond: (s.longTaskMs - before.longTaskMs) / seconds,
           pageErrors,
         };
-        if (o.screenshot && i === o.phases.lastIndexOf("page")) await page.screenshot({ path: o.screenshot, fullPage: true });
+        if (o.screenshot && i === kinds.lastIndexOf("page")) await page.screenshot({ path: o.screenshot, fullPage: true });
         await page.close();
       }
       await ssc.stop();
@@ -152,7 +155,7 @@ export async function runUiLoad(o: UiLoadOptions): Promise<PhaseResult[]> {
       const sched = batches.map((b) => b.schedulingDelay ?? 0);
       const last = sched[sched.length - 1] ?? 0;
       results.push({
-        phase, batches: batches.length, offeredRate: o.rate, processedRate: records / seconds, capacity: busy > 0 ? (records / busy) * 1000 : Infinity,
+        phase, seconds, batches: batches.length, offeredRate: o.rate, processedRate: records / seconds, capacity: busy > 0 ? (records / busy) * 1000 : Infinity,
         cpuCapacity: records / ((cpu.user + cpu.system) / 1e6),
         p95ProcessingMs: pct(proc, 95), maxSchedulingDelayMs: Math.max(0, ...sched), lastSchedulingDelayMs: last,
         sustainable: pct(proc, 95) < o.batchMs && last < o.batchMs && records >= 0.97 * o.rate * seconds,
@@ -167,27 +170,29 @@ export async function runUiLoad(o: UiLoadOptions): Promise<PhaseResult[]> {
 
 /** The report: one line per phase and the ratio of the page phases' capacity to the others'. */
 export function report(o: UiLoadOptions, results: PhaseResult[]): string {
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // Phases weighted by their length: off 30 s, page 60 s, off 30 s compares 60 s against 60 s and cancels a steady drift of the machine's load.
+  const weighted = (rs: PhaseResult[], f: (r: PhaseResult) => number) => rs.reduce((n, r) => n + f(r) * r.seconds, 0) / rs.reduce((n, r) => n + r.seconds, 0);
   const off = results.filter((r) => r.phase === "off"), on = results.filter((r) => r.phase === "page");
   const lines = [
-    `Streaming page under load: ${o.rate} records/s offered, ${o.batchMs} ms batches, ${o.phaseSeconds} s measured per phase (+${o.warmupSeconds} s warm-up), ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`,
-    ...results.map((r) => `  ${r.phase.padEnd(4)} batches ${r.batches}, processed ${Math.round(r.processedRate)}/s, capacity ${Math.round(r.capacity)} records/s (per CPU second ${Math.round(r.cpuCapacity)}), p95 processing ${r.p95ProcessingMs} ms, scheduling delay max ${r.maxSchedulingDelayMs} ms last ${r.lastSchedulingDelayMs} ms, sustainable ${r.sustainable}` +
+    `Streaming page under load: ${o.rate} records/s offered, ${o.batchMs} ms batches, phases ${o.phases.map((p) => (Array.isArray(p) ? `${p[0]} ${p[1]} s` : `${p} ${o.phaseSeconds} s`)).join(", ")} (each after ${o.warmupSeconds} s of warm-up), ${os.cpus().length} cores, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`,
+    ...results.map((r) => `  ${r.phase.padEnd(4)} ${r.seconds.toFixed(0)} s, batches ${r.batches}, processed ${Math.round(r.processedRate)}/s, capacity ${Math.round(r.capacity)} records/s (per CPU second ${Math.round(r.cpuCapacity)}), p95 processing ${r.p95ProcessingMs} ms, scheduling delay max ${r.maxSchedulingDelayMs} ms last ${r.lastSchedulingDelayMs} ms, sustainable ${r.sustainable}` +
       (r.page ? `\n       page: ${r.page.serverMessagesPerSecond.toFixed(2)} messages/s sent (${r.page.pageMessagesPerSecond.toFixed(2)}/s received), ${r.page.renders} renders: p50 ${r.page.renderMsP50.toFixed(1)} ms, p95 ${r.page.renderMsP95.toFixed(1)} ms, max ${r.page.renderMsMax.toFixed(1)} ms; charts p50 ${r.page.chartMsP50.toFixed(1)} ms p95 ${r.page.chartMsP95.toFixed(1)} ms; frame gaps p50 ${r.page.frameGapMsP50.toFixed(1)} ms p95 ${r.page.frameGapMsP95.toFixed(1)} ms max ${r.page.frameGapMsMax.toFixed(1)} ms; long tasks ${r.page.longTasks} (${r.page.longTaskMsPerSecond.toFixed(1)} ms/s); page errors ${r.page.pageErrors.length}` : "")),
   ];
   if (off.length && on.length) {
-    const ratio = mean(on.map((r) => r.capacity)) / mean(off.map((r) => r.capacity));
-    const cpuRatio = mean(on.map((r) => r.cpuCapacity)) / mean(off.map((r) => r.cpuCapacity));
+    const ratio = weighted(on, (r) => r.capacity) / weighted(off, (r) => r.capacity);
+    const cpuRatio = weighted(on, (r) => r.cpuCapacity) / weighted(off, (r) => r.cpuCapacity);
     lines.push(`  capacity with the page open / without the UI: by processing time ${ratio.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%), per CPU second ${cpuRatio.toFixed(3)} (${((cpuRatio - 1) * 100).toFixed(1)}%)`);
   }
   return lines.join("\n");
 }
 
-/** `node test/bench/webui-load.js [--rate=N] [--batch-ms=N] [--phase-seconds=N] [--warmup-seconds=N] [--phases=off,page,off,page]` */
+/** `node test/bench/webui-load.js [--rate=N] [--batch-ms=N] [--phase-seconds=N] [--warmup-seconds=N] [--phases=off:30,page:60,off:30]` */
 export async function main(argv: string[]): Promise<number> {
   const arg = (name: string, d: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? d;
   const o: UiLoadOptions = {
     rate: Number(arg("rate", "100000")), batchMs: Number(arg("batch-ms", "100")), phaseSeconds: Number(arg("phase-seconds", "30")),
-    warmupSeconds: Number(arg("warmup-seconds", "5")), phases: arg("phases", "off,page,off,page").split(",") as Array<"off" | "page">,
+    warmupSeconds: Number(arg("warmup-seconds", "5")),
+    phases: arg("phases", "off:30,page:60,off:30").split(",").map((p) => (p.includes(":") ? [p.split(":")[0], Number(p.split(":")[1])] : p) as "off" | "page" | ["off" | "page", number]),
     screenshot: path.join(__dirname, "..", "ui", "artifacts", "streaming-page-under-load.png"),
   };
   require("fs").mkdirSync(path.dirname(o.screenshot as string), { recursive: true });
