@@ -286,6 +286,7 @@ export class StreamingContext {
       await this.graph.stop();
     } finally {
       this.unregisterIdle?.();
+      this.listenerBus.post("onStreamingStopped", { time: this.clock.getTimeMillis() });
       this.stopWebUi();
       if (activeContext === this) activeContext = undefined;
       this.state = StreamingContextState.STOPPED;

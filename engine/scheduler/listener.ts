@@ -88,6 +88,8 @@ export interface StreamingListener {
   onBatchCompleted?(event: { batchInfo: BatchInfo }): void;
   onOutputOperationStarted?(event: { outputOperationInfo: OutputOperationInfo }): void;
   onOutputOperationCompleted?(event: { outputOperationInfo: OutputOperationInfo }): void;
+  /** streamlab: the context stopped; batches still queued were dropped (a non-graceful stop). */
+  onStreamingStopped?(event: { time: number }): void;
   /** streamlab: the DStream graph, posted at start (before onStreamingStarted). */
   onGraphUpdated?(event: { streams: StreamNodeInfo[] }): void;
   /** streamlab: each stream's batch size and state size, posted before onBatchCompleted. */

@@ -51,11 +51,12 @@ export class StreamingUiModel implements StreamingListener {
     this.onChange();
   }
 
-  /** Marks the context stopped. */
-  stopped(): void {
+  /** The context stopped: no batch is active any more (a non-graceful stop drops the queued ones). */
+  onStreamingStopped(): void {
     this.state.app = { ...this.state.app, state: "stopped" };
     this.pending.app = this.state.app;
-    this.mark();
+    this.activeBatches.clear();
+    this.activeChanged();
   }
 
   /** Adds a sample of the process's memory. */

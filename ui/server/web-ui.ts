@@ -115,7 +115,7 @@ export class WebUi implements WebUiHandle {
     this.stopped = true;
     this.ssc.removeStreamingListener(this.model);
     clearInterval(this.memoryTimer);
-    this.model.stopped();
+    if (this.model.state.app.state !== "stopped") this.model.onStreamingStopped();
     this.flush();
     for (const c of this.clients) c.ws.close(1001, "the StreamingContext stopped");
     this.server.close();
