@@ -9,7 +9,7 @@ export function formatDuration(ms: number | undefined | null): string {
   const sign = ms < 0 ? "-" : "";
   const a = Math.abs(ms);
   if (a < 1000) return `${sign}${Math.round(a)} ms`;
-  if (a < 10_000) return `${sign}${a % 1000 === 0 ? a / 1000 : (a / 1000).toFixed(1)} s`;
+  if (a < 10_000) return `${sign}${Math.round(a / 100) / 10} s`;
   if (a < 60_000) return `${sign}${Math.round(a / 1000)} s`;
   if (a < 3_600_000) {
     const min = Math.floor(a / 60_000), s = Math.floor((a % 60_000) / 1000);
