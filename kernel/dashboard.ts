@@ -87,7 +87,7 @@ export function tablesBundle(m: DashboardModel, rows: number): MimeBundle {
   const recvRows = s.receivers.map((r) => [r.name, r.active ? "ACTIVE" : "INACTIVE", r.lastErrorMessage ? `${r.lastErrorMessage}${r.lastErrorTime >= 0 ? ` (${formatBatchTime(r.lastErrorTime)})` : ""}` : "-"]);
   const cp = checkpointLines(s);
   const sections: Array<[string, string[], string[][], string]> = [
-    [`Active batches (${s.active.length}: running and queued)`, activeCols, activeRows, "(none)"],
+    [`Active batches (${s.activeTotal}: running and queued)`, activeCols, activeRows, "(none)"],
     ["Completed batches (latest first)", batchCols, batchRows, "(none yet)"],
     ["Output operations", outCols, outRows, "(none)"],
   ];

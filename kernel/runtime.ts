@@ -34,8 +34,9 @@ export function installRuntime(): void {
   const port: DisplayPort = (content, update) => jupyter.lastWriteDisplayData?.(content, update);
   setLiveOutputFactory((initial) => new JupyterDisplay(port, initial));
   outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num);
-  // Each started context gets its Streaming page; ssc.dashboard() links it.
-  installWebUi();
+  // Each started context gets its Streaming page; ssc.dashboard() links it. A taken port is not
+  // worth a warning under whichever cell runs.
+  installWebUi({ portWarnings: false });
   flushOutputsOnStop();
   installShutdown(jupyter);
 }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ManualClock, setLogger, StateSpec, StreamingContext, TestInputStream } from "../../engine";
+import { ManualClock, setLogger, State, StateSpec, StreamingContext, TestInputStream } from "../../engine";
 import type { CheckpointRestoredInfo, CheckpointWrittenInfo, OutputOperationInfo, StreamingListener, StreamNodeInfo, StreamSizeInfo } from "../../engine";
 import { webUiHooks } from "../../engine/ui-hooks";
 
@@ -40,7 +40,7 @@ function wordTotals(clock: ManualClock, dir: string | undefined, batches: string
   const words = new TestInputStream(ssc, batches, 2).flatMap((l: string) => l.split(" "));
   const pairs = words.mapToPair((w: string) => [w, 1] as [string, number]);
   pairs.updateStateByKey((vs: number[], s?: number) => vs.reduce((a, b) => a + b, s ?? 0)).print();
-  pairs.mapWithState(StateSpec.function((_k: string, v: number | undefined, s) => { s.update((s.exists() ? s.get() : 0) + (v ?? 0)); return v; })).foreachRDD((rdd) => {
+  pairs.mapWithState(StateSpec.function((_k: string, v: number | undefined, s: State<number>) => { s.update((s.exists() ? s.get() : 0) + (v ?? 0)); return v; })).foreachRDD((rdd) => {
     if (rdd.count() === 3) throw Object.assign(new Error("three"), { code: "APP_THREE" });
   });
   return ssc;

@@ -31,7 +31,7 @@ describe("human units of the page and the dashboard", () => {
 describe("the page's model on the browser side", () => {
   const empty = (): UiState => ({
     app: { appName: "a", master: "local[2]", batchDuration: 1000, retainedBatches: 2, state: "running", pid: 1 },
-    graph: [], completed: [], active: [], totalCompleted: 0, totalRecords: 0, receivers: [], outputs: [], checkpoint: { written: 0, walEnabled: false }, rates: [], memory: [],
+    graph: [], completed: [], active: [], activeTotal: 0, totalCompleted: 0, totalRecords: 0, receivers: [], outputs: [], checkpoint: { written: 0, walEnabled: false }, rates: [], memory: [],
   });
   const batch = (t: number) => ({ batchTime: t, submissionTime: t, numRecords: 1, inputs: {}, ops: [] });
 

@@ -65,9 +65,13 @@ function setConn(): void {
   el.setAttribute("data-state", connected ? (stopped ? "stopped" : "live") : "down");
 }
 
-/** Tables and text are redrawn at most this often, charts at most every CHART_INTERVAL_MS: a fast stream must not keep the browser busy. */
+/**
+ * Tables and text are redrawn at most this often, charts at most once a second (every half batch
+ * interval with batches of a second or more, so each batch is drawn): a fast stream must not keep
+ * the browser busy.
+ */
 const RENDER_INTERVAL_MS = 500;
-const CHART_INTERVAL_MS = 1000;
+const chartInterval = (s: UiState) => (s.app.batchDuration >= 1000 ? s.app.batchDuration / 2 : 1000);
 let lastRender = -Infinity;
 
 function scheduleRender(): void {
@@ -125,7 +129,8 @@ async function createViews(): Promise<void> {
 let lastCharts = -Infinity;
 async function updateCharts(s: UiState): Promise<void> {
   if (chartsBusy || !chartsDirty || Object.keys(views).length === 0) return;
-  if (performance.now() - lastCharts < CHART_INTERVAL_MS) { setTimeout(scheduleRender, CHART_INTERVAL_MS); return; }
+  const wait = lastCharts + chartInterval(s) - performance.now();
+  if (wait > 0) { setTimeout(scheduleRender, wait); return; }
   lastCharts = performance.now();
   chartsBusy = true;
   chartsDirty = false;
@@ -179,9 +184,9 @@ function renderMain(): void {
     setHtml(`latest-${m.key}`, latest ? `latest: ${esc(m.key === "inputRate" ? formatRate(lv) : formatDuration(lv))} at ${esc(formatDate(latest.batchTime))}` : "latest: -");
   }
   renderInputStreams(s);
-  setHtml("active-title", `Active Batches (${s.active.length})`);
+  setHtml("active-title", `Active Batches (${s.activeTotal})`);
   setHtml("active", table("active-batches", ["Batch Time", "Records", "Scheduling Delay", "Processing Time", "Output Ops: Succeeded/Total", "Status"],
-    s.active.slice(0, 200).map((b) => [batchLink(b), formatCount(b.numRecords), formatDuration(b.processingStartTime === undefined ? undefined : schedulingDelay(b)), "-", opsCell(b),
+    s.active.map((b) => [batchLink(b), formatCount(b.numRecords), formatDuration(b.processingStartTime === undefined ? undefined : schedulingDelay(b)), "-", opsCell(b),
       b.processingStartTime === undefined ? `<span class="queued">queued</span>` : `<span class="running">processing</span>`]), "no active batch"));
   setHtml("completed-title", `Completed Batches (last ${formatCount(s.completed.length)} out of ${formatCount(s.totalCompleted)})`);
   setHtml("completed", table("completed-batches", ["Batch Time", "Records", "Scheduling Delay", "Processing Time", "Total Delay", "Output Ops: Succeeded/Total"],

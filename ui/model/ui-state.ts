@@ -107,8 +107,9 @@ export interface UiState {
   graph: GraphNode[];
   /** Completed batches, oldest first, at most `app.retainedBatches`. */
   completed: BatchRow[];
-  /** Running and queued batches, oldest first. */
+  /** Running and queued batches, oldest first: the first MAX_ACTIVE_ROWS of `activeTotal`. */
   active: BatchRow[];
+  activeTotal: number;
   totalCompleted: number;
   totalRecords: number;
   receivers: ReceiverRow[];
@@ -127,6 +128,7 @@ export interface UiUpdate {
   graph?: GraphNode[];
   completed?: BatchRow[];
   active?: BatchRow[];
+  activeTotal?: number;
   totalCompleted?: number;
   totalRecords?: number;
   receivers?: ReceiverRow[];
@@ -139,6 +141,8 @@ export interface UiUpdate {
 /** A message on the page's WebSocket. */
 export type UiMessage = { type: "snapshot"; state: UiState } | { type: "update"; update: UiUpdate };
 
+/** Active batches sent (an overloaded stream can queue thousands; the count is sent whole). */
+export const MAX_ACTIVE_ROWS = 100;
 /** Points of memory and backpressure kept (at one a second, ten minutes). */
 export const MAX_POINTS = 600;
 
@@ -153,6 +157,7 @@ export function applyUpdate(s: UiState, u: UiUpdate): UiState {
     if (over > 0) s.completed.splice(0, over);
   }
   if (u.active) s.active = u.active;
+  if (u.activeTotal !== undefined) s.activeTotal = u.activeTotal;
   if (u.totalCompleted !== undefined) s.totalCompleted = u.totalCompleted;
   if (u.totalRecords !== undefined) s.totalRecords = u.totalRecords;
   if (u.receivers) s.receivers = mergeBy(s.receivers, u.receivers, (r) => r.streamId);

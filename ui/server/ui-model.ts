@@ -1,7 +1,7 @@
 import type { BatchInfo, OutputOperationInfo } from "../../engine/scheduler/batch-info";
 import type { CheckpointRestoredInfo, CheckpointWrittenInfo, ReceiverInfo, StreamingListener, StreamNodeInfo, StreamSizeInfo } from "../../engine/scheduler/listener";
 import type { StreamingContext } from "../../engine/streaming-context";
-import { BatchRow, MAX_POINTS, MemoryPoint, OpRow, OutputRow, UiState, UiUpdate } from "../model/ui-state";
+import { BatchRow, MAX_ACTIVE_ROWS, MAX_POINTS, MemoryPoint, OpRow, OutputRow, UiState, UiUpdate } from "../model/ui-state";
 
 /** Spark's default of `spark.streaming.ui.retainedBatches`. */
 export const DEFAULT_RETAINED_BATCHES = 1000;
@@ -30,7 +30,7 @@ export class StreamingUiModel implements StreamingListener {
         appName: ssc.appName, master: ssc.master, batchDuration: ssc.batchDuration, startTime: ssc.startTime,
         retainedBatches: Math.max(1, Math.floor(retained)), state: "running", pid: process.pid,
       },
-      graph: [], completed: [], active: [], totalCompleted: 0, totalRecords: 0, receivers: [], outputs: [],
+      graph: [], completed: [], active: [], activeTotal: 0, totalCompleted: 0, totalRecords: 0, receivers: [], outputs: [],
       checkpoint: { directory: ssc.checkpointDir, written: 0, walEnabled: ssc.conf.get("spark.streaming.receiver.writeAheadLog.enable") === "true" },
       rates: [], memory: [],
     };
@@ -188,8 +188,13 @@ export class StreamingUiModel implements StreamingListener {
   }
 
   private activeChanged(): void {
-    this.state.active = [...this.activeBatches.values()].sort((a, b) => a.batchTime - b.batchTime);
+    // Batches are submitted in time order: the map's order is theirs.
+    const rows: BatchRow[] = [];
+    for (const b of this.activeBatches.values()) { if (rows.length >= MAX_ACTIVE_ROWS) break; rows.push(b); }
+    this.state.active = rows;
+    this.state.activeTotal = this.activeBatches.size;
     this.pending.active = this.state.active;
+    this.pending.activeTotal = this.state.activeTotal;
     this.mark();
   }
 

@@ -24,6 +24,12 @@ export const UI_HOST = "127.0.0.1";
 export interface WebUiOptions {
   /** Called with the URL once the server listens (`streamlab submit` prints it). */
   announce?: (url: string) => void;
+  /**
+   * Log Spark's "could not bind on port 4040. Attempting port 4041." as a warning (default) or as
+   * info. The kernel uses info: the warning would land under whichever cell runs, and the
+   * dashboard shows the page's URL anyway.
+   */
+  portWarnings?: boolean;
 }
 
 /** Updates to a page are sent at most this often (changes in between are coalesced into one message). */
@@ -97,7 +103,8 @@ export class WebUi implements WebUiHandle {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code !== "EADDRINUSE" || base === 0 || i >= retries || port >= 65535) throw e;
-        log().warn(`Utils: Service 'SparkUI' could not bind on port ${port}. Attempting port ${port + 1}.`);
+        const message = `Utils: Service 'SparkUI' could not bind on port ${port}. Attempting port ${port + 1}.`;
+        if (this.options.portWarnings === false) log().info(message); else log().warn(message);
       }
     }
     this.server.unref();
