@@ -80,7 +80,7 @@ export function histogramSpec(metric: MetricKey, data: ChartData = named, size =
     mark: { type: "bar", color: "#4c78a8" },
     encoding: {
       y: { field: metric, bin: { maxbins: 20 }, type: "quantitative", axis: yAxis(m.unit) },
-      x: { aggregate: "count", type: "quantitative", title: "#batches", axis: { tickMinStep: 1, format: "d" } },
+      x: { aggregate: "count", type: "quantitative", title: "#batches", axis: { tickMinStep: 1, labelExpr: "datum.value % 1 ? '' : datum.label" } },
     },
   };
 }
