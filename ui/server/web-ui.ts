@@ -84,7 +84,7 @@ export class WebUi implements WebUiHandle {
     });
   }
 
-  private async listen(): Promise<string> {
+  private async listen(): Promise<string | undefined> {
     const conf = this.ssc.conf;
     const base = conf.getNumber("spark.ui.port", DEFAULT_UI_PORT);
     const retries = conf.getNumber("spark.port.maxRetries", DEFAULT_PORT_RETRIES);
@@ -109,7 +109,7 @@ export class WebUi implements WebUiHandle {
     }
     this.server.unref();
     this.port = (this.server.address() as AddressInfo).port;
-    if (this.stopped) { this.server.close(); return ""; }
+    if (this.stopped) { this.server.close(); return undefined; }
     this.url = `http://${UI_HOST}:${this.port}/streaming/?token=${encodeURIComponent(this.token)}`;
     log().info(`SparkUI: Bound SparkUI to ${UI_HOST}, and started at ${this.url}`);
     this.options.announce?.(this.url);
