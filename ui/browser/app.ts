@@ -42,7 +42,7 @@ function connect(): void {
   ws.onmessage = (e) => {
     stats.messages++;
     const m = JSON.parse(String(e.data)) as UiMessage;
-    if (m.type === "snapshot") { state = m.state; stats.snapshots++; chartsDirty = true; }
+    if (m.type === "snapshot") { state = m.state; stats.snapshots++; chartsDirty = true; replaceCharts = true; chartedUpTo = -Infinity; }
     else if (state) { applyUpdate(state, m.update); if (m.update.completed || m.update.rates || m.update.memory || m.update.receivers) chartsDirty = true; }
     if (batchPage && (m.type === "snapshot" || m.update.completed?.some((b) => b.batchTime === batchId) || m.update.active?.some((b) => b.batchTime === batchId))) void loadBatch();
     setConn();
@@ -127,6 +127,9 @@ async function createViews(): Promise<void> {
 }
 
 let lastCharts = -Infinity;
+/** The newest batch time on the timelines, and whether the next update replaces their data (after a snapshot). */
+let chartedUpTo = -Infinity;
+let replaceCharts = true;
 async function updateCharts(s: UiState): Promise<void> {
   if (chartsBusy || !chartsDirty || Object.keys(views).length === 0) return;
   const wait = lastCharts + chartInterval(s) - performance.now();
@@ -138,12 +141,23 @@ async function updateCharts(s: UiState): Promise<void> {
   try {
     const rows = timelineRows(s);
     const runs: Promise<unknown>[] = [];
+    // Timelines and histograms change incrementally: the new batches inserted, the ones no longer
+    // retained removed, so vega only processes what changed (a whole new data set of 1000 rows per
+    // view and update cost the browser several times more). A new snapshot replaces everything.
+    const vega = vegaGlobal();
+    const first = rows.length ? rows[0].time : Infinity;
+    const fresh = rows.filter((r) => r.time > chartedUpTo);
     for (const m of METRICS) {
       for (const id of [`timeline-${m.key}`, `histogram-${m.key}`]) {
         const v = views[id];
-        if (v) { v.data(DATA_NAME, rows); runs.push(v.runAsync()); }
+        if (!v || !vega) continue;
+        if (replaceCharts) v.data(DATA_NAME, rows);
+        else v.change(DATA_NAME, vega.changeset().insert(fresh).remove((d) => (d as { time: number }).time < first));
+        runs.push(v.runAsync());
       }
     }
+    replaceCharts = false;
+    chartedUpTo = rows.length ? rows[rows.length - 1].time : chartedUpTo;
     const set = (id: string, data: unknown[]) => { const v = views[id]; if (v) { v.data(DATA_NAME, data); runs.push(v.runAsync()); } };
     if ((document.getElementById("input-streams-details") as HTMLDetailsElement | null)?.open) set("inputStreams", inputStreamRows(s));
     set("backpressure", backpressureRows(s));
