@@ -105,8 +105,8 @@ export async function runUiLoad(o: UiLoadOptions): Promise<PhaseResult[]> {
       const [phase, phaseSeconds] = Array.isArray(spec) ? spec : [spec, o.phaseSeconds];
       const ssc = new StreamingContext({ appName: `UiLoad-${phase}`, master: "local[2]", batchDuration: o.batchMs,
         conf: { "spark.ui.enabled": phase === "page", "spark.ui.port": 0, "streamlab.workerThreads": 0 } });
-      let counted = 0;
-      ssc.receiverStream(new Generator(o.rate)).mapToPair((k) => [k, 1] as [string, number]).reduceByKey((a, b) => a + b).foreachRDD((rdd) => { counted += rdd.count(); });
+      let keys = 0;
+      ssc.receiverStream(new Generator(o.rate)).mapToPair((k) => [k, 1] as [string, number]).reduceByKey((a, b) => a + b).foreachRDD((rdd) => { keys = rdd.count(); });
       const batches: BatchInfo[] = [];
       let measuring = false;
       ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => { if (measuring) batches.push(batchInfo); } });
@@ -148,7 +148,7 @@ export async function runUiLoad(o: UiLoadOptions): Promise<PhaseResult[]> {
         await page.close();
       }
       await ssc.stop();
-      void counted;
+      if (batches.length > 0 && keys === 0) throw new Error("the keyed count produced nothing: the workload did not run");
       const records = batches.reduce((n, b) => n + b.numRecords, 0);
       const busy = batches.reduce((n, b) => n + (b.processingDelay ?? 0), 0);
       const proc = batches.map((b) => b.processingDelay ?? 0);
