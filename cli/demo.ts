@@ -1,5 +1,6 @@
 import * as net from "net";
 import { Durations, StreamingContext } from "../engine";
+import { installWebUi } from "../ui/index";
 import { flag, parseArgs } from "./args";
 
 const LINES = ["hello world hello", "bye bye", "hello again", "to be or not to be", "the stream goes on"];
@@ -16,6 +17,7 @@ export async function main(args: string[]): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   process.stderr.write(`streamlab demo: word count over lines served on 127.0.0.1:${port} (like nc -lk ${port})\n`);
 
+  installWebUi({ announce: (url) => process.stderr.write(`Streaming UI at ${url}\n`) });
   const ssc = new StreamingContext({ appName: "WordCountStreaming", master: "local[2]", batchDuration: Durations.seconds(1) });
   const lines = ssc.socketTextStream("127.0.0.1", port);
   const words = lines.flatMap((s) => s.split(" "));

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import Module from "module";
 import * as path from "path";
 import { submitDefaults } from "../engine/conf";
+import { installWebUi } from "../ui/index";
 import { flag, parseArgs } from "./args";
 
 const USAGE = `usage: streamlab submit [--master local[N]] [--name APP] [--conf key=value]... app.ts [app args...]
@@ -32,6 +33,8 @@ export async function main(args: string[]): Promise<number> {
   const full = path.resolve(file);
   if (!fs.existsSync(full)) throw new Error(`no such program: ${full}`);
   installStreamlabResolution();
+  // As spark-submit's log says where the UI is: on stderr, so the program's stdout stays its own.
+  installWebUi({ announce: (url) => process.stderr.write(`Streaming UI at ${url}\n`) });
   process.argv = [process.argv[0], full, ...appArgs];
   await runProgram(full);
   return 0;

@@ -22,6 +22,7 @@ export interface GraphChange {
   added: DStream<unknown>[];
   removed: DStream<unknown>[];
 }
+import type { StreamNodeInfo, StreamSizeInfo } from "./scheduler/listener";
 
 /**
  * The DStream graph of one context (Spark's DStreamGraph): every stream in creation order, the
@@ -310,6 +311,33 @@ export class DStreamGraph {
 
   clearMetadata(time: number): void {
     for (const o of this.outputStreams) o.clearMetadata(time);
+  }
+
+  /** Every stream as listeners see it (onGraphUpdated). */
+  describe(): StreamNodeInfo[] {
+    return this.streams.map((s) => {
+      const out = s as DStream<unknown> & Partial<ForEachDStream<unknown>>;
+      const node: StreamNodeInfo = {
+        id: s.id, kind: s.constructor.name, parents: s.dependencies.map((d) => d.id), slideDuration: s.slideDuration,
+        input: this.inputStreams.includes(s as InputDStream<unknown>), stateful: s.isStateful,
+      };
+      if (out.outputOpId !== undefined) { node.outputOpId = out.outputOpId; node.outputOpName = out.opName; }
+      return node;
+    });
+  }
+
+  /** Each stream's batch size at `time` where it is known without computing anything (onStreamSizes). */
+  sizesAt(time: number): StreamSizeInfo[] {
+    const out: StreamSizeInfo[] = [];
+    for (const s of this.streams) {
+      const rdd = s.generatedRDDs.get(time);
+      if (!rdd) continue;
+      const info: StreamSizeInfo = { streamId: s.id };
+      if (!rdd.isPipelined && !rdd.isCompacted) info.records = rdd.recordCounts ? rdd.recordCounts.reduce((a, b) => a + b, 0) : rdd.count();
+      if (s.isStateful) info.stateSize = s.stateSizeAt(time);
+      out.push(info);
+    }
+    return out;
   }
 
   /** The longest any input stream remembers its batches (bounds block and input-info clean-up). */

@@ -67,7 +67,7 @@ export { CompactBuffer, formatValue } from "./rdd/compact-buffer";
 export { StorageLevel } from "./storage-level";
 export { BatchInfo } from "./scheduler/batch-info";
 export type { StreamInputInfo, OutputOperationInfo } from "./scheduler/batch-info";
-export type { StreamingListener, ReceiverInfo } from "./scheduler/listener";
+export type { StreamingListener, ReceiverInfo, StreamNodeInfo, StreamSizeInfo, CheckpointWrittenInfo, CheckpointRestoredInfo } from "./scheduler/listener";
 export { TestInputStream } from "./testing/test-input-stream";
 export { formatBatch } from "./dstream/print";
 export { readObjectFile, rddToFileName } from "./dstream/save-as-files";

@@ -26,6 +26,7 @@ import { UnionDStream } from "./dstream/union";
 import { Clock, isManualClock, SystemClock } from "./time/clock";
 import { DurationLike, positiveMillis } from "./time/duration";
 import { Time } from "./time/time";
+import { WebUiHandle, webUiHooks } from "./ui-hooks";
 import { defaultRecoveryHooks, getActiveOrCreate, getOrCreate, GetOrCreateOptions } from "./checkpoint/recovery";
 
 /** The life-cycle states of a StreamingContext (Spark's StreamingContextState). */
@@ -140,6 +141,7 @@ export class StreamingContext {
   private terminationWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private stopPromise: Promise<void> | undefined;
   private unregisterIdle: (() => void) | undefined;
+  private webUi: WebUiHandle | undefined;
 
   /** @param options appName, master, batchDuration, clock, conf */
   constructor(options: StreamingContextOptions);
@@ -174,6 +176,8 @@ export class StreamingContext {
         if (typeof out.status === "function") this.listenerBus.post("onOutputOperationStopped", { output: out.status() });
       }
       this.listenerBus.post("onGraphChanged", { time: change.time, added: change.added.map((s) => s.id), removed: change.removed.map((s) => s.id) });
+      // The web UI and the dashboard redraw the graph picture from this.
+      this.listenerBus.post("onGraphUpdated", { streams: this.graph.describe() });
     });
   }
 
@@ -255,6 +259,9 @@ export class StreamingContext {
       this.startTime = this.clock.getTimeMillis();
       activeContext = this;
       this.state = StreamingContextState.ACTIVE;
+      // The UI listens before recovery runs, so it sees the restore and the replayed batches.
+      this.startWebUi();
+      this.listenerBus.post("onGraphUpdated", { streams: this.graph.describe() });
       if (isManualClock(this.clock)) this.unregisterIdle = this.clock.addIdleWaiter(() => this.jobScheduler.whenIdle());
       this.recoveryHooks ??= defaultRecoveryHooks(this);
       if (this.recoveryHooks?.start) this.recoveryHooks.start(this);
@@ -265,6 +272,7 @@ export class StreamingContext {
       if (activeContext === this) activeContext = undefined;
       this.jobGenerator.timer.stop();
       this.unregisterIdle?.();
+      this.stopWebUi();
       throw e;
     }
     this.listenerBus.post("onStreamingStarted", { time: this.clock.getTimeMillis() });
@@ -329,10 +337,46 @@ export class StreamingContext {
       await this.graph.stop();
     } finally {
       this.unregisterIdle?.();
+      this.listenerBus.post("onStreamingStopped", { time: this.clock.getTimeMillis() });
+      this.stopWebUi();
       if (activeContext === this) activeContext = undefined;
       this.state = StreamingContextState.STOPPED;
       for (const o of this.graph.allOutputs) o.markStopped(reason ?? "the context stopped");
       this.notifyTermination();
+    }
+  }
+
+  /**
+   * The URL of this context's web UI (Spark's Streaming tab: timelines, batches, receivers, the
+   * DStream graph, the checkpoint), token included. It runs on 127.0.0.1 from `start()` until the
+   * context stops, at `spark.ui.port` (4040, or the next free port); undefined before it listens
+   * (a few milliseconds after start), after stop, with `spark.ui.enabled=false`, or when only the
+   * engine is loaded (`streamlab/engine` internals, tests).
+   * @example
+   * ssc.start();
+   * setTimeout(() => console.log(ssc.uiWebUrl()), 100); // http://127.0.0.1:4040/streaming/?token=...
+   */
+  uiWebUrl(): string | undefined {
+    return this.webUi?.url;
+  }
+
+  private startWebUi(): void {
+    if (!webUiHooks.start || !this.conf.getBoolean("spark.ui.enabled", true)) return;
+    try {
+      this.webUi = webUiHooks.start(this);
+    } catch (e) {
+      // The stream matters more than its page: a UI that cannot start is reported, not fatal.
+      log().warn(`SparkUI: the web UI did not start: ${(e as Error)?.message ?? e}`);
+    }
+  }
+
+  private stopWebUi(): void {
+    const ui = this.webUi;
+    this.webUi = undefined;
+    try {
+      ui?.stop();
+    } catch (e) {
+      log().warn(`SparkUI: stopping the web UI failed: ${(e as Error)?.message ?? e}`);
     }
   }
 
@@ -346,6 +390,7 @@ export class StreamingContext {
     this.jobScheduler.dropQueued();
     this.recoveryHooks?.release?.();
     this.unregisterIdle?.();
+    this.stopWebUi();
     if (activeContext === this) activeContext = undefined;
     this.state = StreamingContextState.STOPPED;
   }

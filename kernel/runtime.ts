@@ -5,6 +5,7 @@ import { flushLiveOutputs, setLiveOutputFactory } from "./live-output";
 import { installRequireHook, installTypeResolution } from "./module-resolution";
 import { createPrintOutput } from "./print-output";
 import { installProtocolFixes } from "./tslab-protocol";
+import { installWebUi } from "../ui/index";
 
 /** How long kernel shutdown waits for the active context's graceful stop (Jupyter kills at 5 s). */
 const SHUTDOWN_STOP_TIMEOUT_MS = 4000;
@@ -19,6 +20,7 @@ interface TslabJupyter {
  * - `import ... from "streamlab"` resolves (code and types) from any notebook directory;
  * - print(), display(), chart() and dashboard() become live outputs bound by display id to the
  *   cell that defines them;
+ * - every started StreamingContext gets its Streaming page (the web UI);
  * - kernel shutdown (and SIGTERM) stops the active StreamingContext gracefully, so its last
  *   checkpoint is written, then exits.
  */
@@ -32,6 +34,9 @@ export function installRuntime(): void {
   const port: DisplayPort = (content, update) => jupyter.lastWriteDisplayData?.(content, update);
   setLiveOutputFactory((initial) => new JupyterDisplay(port, initial));
   outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num);
+  // Each started context gets its Streaming page; ssc.dashboard() links it. A taken port is not
+  // worth a warning under whichever cell runs.
+  installWebUi({ portWarnings: false });
   flushOutputsOnStop();
   installShutdown(jupyter);
 }

@@ -103,7 +103,10 @@ export class CheckpointManager implements RecoveryHooks {
     const restartTime = ssc.jobGenerator.timer.getRestartTime(cp.zeroTime);
     this.live?.install(restartTime);
     const times = replayTimes(cp, restartTime);
-    replayBatches(ssc, times, new Set(cp.pendingTimes), cp.checkpointTime);
+    // Posted once the replayed batches are queued (the first may have started).
+    const restore = { file: plan.file, checkpointTime: cp.checkpointTime, replayedBatches: 0, restoredStreams: plan.streamIds.size, walBlocks: this.wal?.recoveredBlocks };
+    restore.replayedBatches = replayBatches(ssc, times, new Set(cp.pendingTimes), cp.checkpointTime);
+    ssc.listenerBus.post("onCheckpointRestored", { restore });
     return ssc.jobGenerator.timer.start(restartTime);
   }
 
@@ -143,6 +146,7 @@ export class CheckpointManager implements RecoveryHooks {
     if (!writer) return;
     const ssc = this.ssc;
     const streams: StreamCheckpoint[] = [];
+    let bytes = 0;
     for (const s of ssc.graph.streams) {
       // A stream whose last state file failed to write owes one: it is written at the next batch.
       const stateTime = s.checkpointDuration === undefined ? undefined
@@ -155,7 +159,9 @@ export class CheckpointManager implements RecoveryHooks {
         // A state file that cannot be written fails the whole checkpoint: a metadata file must
         // never pair a newer time with an older state.
         this.stateOwed.add(s.id);
-        this.latestBatch.set(s.id, { time: stateTime, file: writeStateOf(writer, s, stateTime, data).name });
+        const stateFile = writeStateOf(writer, s, stateTime, data);
+        bytes += stateFile.bytes;
+        this.latestBatch.set(s.id, { time: stateTime, file: stateFile.name });
         this.stateOwed.delete(s.id);
       }
       const state = s.checkpointState(time);
@@ -164,10 +170,15 @@ export class CheckpointManager implements RecoveryHooks {
     }
     // An allocation the WAL could not record yet would let a crash re-add its processed blocks.
     if (this.wal && !this.wal.flushAllocations()) throw Errors.checkpointWrite(writer.dir, "the write-ahead log has not recorded an earlier batch's blocks yet (its disk is full)");
-    writer.writeMetadata(time, this.metadata(time, streams), everyState);
+    const meta = writer.writeMetadata(time, this.metadata(time, streams), everyState);
     try {
       this.wal?.trim(Math.min(time - ssc.graph.maxInputRememberDuration(), ssc.graph.historyPin ?? Infinity));
     } catch { /* an old segment that cannot be deleted now is deleted by a later trim or restart */ }
+    if (ssc.listenerBus.wants("onCheckpointWritten")) {
+      ssc.listenerBus.post("onCheckpointWritten", { checkpoint: {
+        batchTime: time, file: path.join(writer.dir, meta.name), bytes: bytes + meta.bytes, writeTime: ssc.clock.getTimeMillis(), walBytes: this.wal?.sizeBytes,
+      } });
+    }
   }
 
   /**
@@ -251,7 +262,7 @@ function lastCheckpointTime(s: { zeroTime: number | undefined; checkpointDuratio
  * Writes a stateful stream's batch; a value v8 cannot serialize (a function, a class with native
  * fields) fails with STREAM_ERR_STATE_NOT_CHECKPOINTABLE naming the stream and the key.
  */
-function writeStateOf(writer: CheckpointWriter, stream: DStream<unknown>, time: number, data: StreamBatchData): { name: string } {
+function writeStateOf(writer: CheckpointWriter, stream: DStream<unknown>, time: number, data: StreamBatchData): { name: string; bytes: number } {
   try {
     return writer.writeState(stream.id, time, data);
   } catch (e) {

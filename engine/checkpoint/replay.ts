@@ -17,7 +17,8 @@ export function replayTimes(cp: CheckpointMetadata, restartTime: number): number
 }
 
 /**
- * Runs the replay batches in order, coalescing long empty stretches of down time.
+ * Runs the replay batches in order, coalescing long empty stretches of down time; returns how
+ * many ran.
  *
  * The rule: pending batches and down-time batches with input (on any input stream: files whose
  * modification time falls in the batch, blocks in the write-ahead log, a replayable source's data)
@@ -37,20 +38,21 @@ export function replayTimes(cp: CheckpointMetadata, restartTime: number): number
  * than the graph's remember duration fires in the first batch after the skipped stretch rather
  * than inside it; skipped batches print nothing.
  */
-export function replayBatches(ssc: StreamingContext, times: number[], pending: Set<number>, checkpointTime: number): void {
+export function replayBatches(ssc: StreamingContext, times: number[], pending: Set<number>, checkpointTime: number): number {
   const candidates = new FileCandidates();
   try {
-    replayInOrder(ssc, times, pending, checkpointTime, candidates);
+    return replayInOrder(ssc, times, pending, checkpointTime, candidates);
   } finally {
     candidates.end();
   }
 }
 
-function replayInOrder(ssc: StreamingContext, times: number[], pending: Set<number>, checkpointTime: number, candidates: FileCandidates): void {
+function replayInOrder(ssc: StreamingContext, times: number[], pending: Set<number>, checkpointTime: number, candidates: FileCandidates): number {
   const horizon = quiescenceHorizon(ssc);
   const stateful = ssc.graph.streams.filter((s) => s.checkpointDuration !== undefined);
   let lastWithInput = checkpointTime;
   let quiet: Map<DStream<unknown>, RDD<unknown>> | undefined;
+  let replayed = 0;
   for (const [i, t] of times.entries()) {
     const last = i === times.length - 1;
     if (pending.has(t) || hasInput(ssc, t, candidates)) {
@@ -62,8 +64,10 @@ function replayInOrder(ssc: StreamingContext, times: number[], pending: Set<numb
     if (quiet) carryState(quiet, t);
     quiet = undefined;
     ssc.jobGenerator.generateJobs(t);
+    replayed++;
     if (t - lastWithInput >= horizon) quiet = quiescentState(stateful, t);
   }
+  return replayed;
 }
 
 /**

@@ -52,6 +52,10 @@ export class WriteAheadLog {
   private readonly pendingAllocations: Extract<WalRecord, { kind: "alloc" }>[] = [];
   private allocationFailureWarned = false;
   private detach: () => void = () => {};
+  /** Bytes in this log's live segments, by segment file. */
+  private readonly bytesBySegment = new Map<string, number>();
+  /** Blocks read back from the log by `start` (recovered after a crash). */
+  recoveredBlocks = 0;
 
   private constructor(private readonly dir: string) {}
 
@@ -96,6 +100,7 @@ export class WriteAheadLog {
       this.logBlock(block);
       tracker.addBlock(block);
     }
+    this.recoveredBlocks = this.blocks.size;
     this.blocks.clear();
     this.allocations.clear();
     for (const f of this.oldSegments) fs.rmSync(f, { force: true });
@@ -113,8 +118,17 @@ export class WriteAheadLog {
   /** Deletes the segments of batches before `threshold`. */
   trim(threshold: number): void {
     while (this.closed.length > 0 && this.closed[0].time < threshold) {
-      fs.rmSync((this.closed.shift() as { file: string }).file, { force: true });
+      const { file } = this.closed.shift() as { file: string };
+      fs.rmSync(file, { force: true });
+      this.bytesBySegment.delete(file);
     }
+  }
+
+  /** Bytes in the log's segments now (what a dashboard shows as the WAL's size). */
+  get sizeBytes(): number {
+    let n = 0;
+    for (const b of this.bytesBySegment.values()) n += b;
+    return n;
   }
 
   /** Closes the log and unhooks it from the tracker: nothing is logged after this. */
@@ -203,6 +217,7 @@ export class WriteAheadLog {
       for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
       fs.fsyncSync(fd);
       this.segmentBytes += bytes.length;
+      this.bytesBySegment.set(this.current, (this.bytesBySegment.get(this.current) ?? 0) + bytes.length);
     } catch (e) {
       try { fs.ftruncateSync(fd, this.segmentBytes); } catch { /* the torn tail is ignored on reading */ }
       throw Errors.writeAheadLogWrite(this.current, (e as Error).message);

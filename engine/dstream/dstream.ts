@@ -233,6 +233,12 @@ export abstract class DStream<T> {
     (this.failedBatches ??= new Map()).set(time, error);
   }
 
+  /** True for a stream that carries state across batches. @internal */
+  get isStateful(): boolean { return this.mustCheckpoint; }
+
+  /** The number of keys in this stream's state after batch `time`, when it has state. @internal */
+  stateSizeAt(_time: number): number | undefined { return undefined; }
+
   /** Input streams keep their batches for the remember duration: they are the source of lineage. @internal */
   protected get keepsBatchesWhenUnpersisted(): boolean { return false; }
 

@@ -1,7 +1,7 @@
 import { Errors } from "../errors/messages";
 import { HashPartitioner, Partitioner } from "../rdd/partitioner";
 import { RDD } from "../rdd/rdd";
-import { compactStateMap, DELTA_CHAIN_THRESHOLD, restoreStateMap, shouldCompact, StateMapData, stateMapEntries } from "../state/state-map";
+import { compactStateMap, DELTA_CHAIN_THRESHOLD, restoreStateMap, shouldCompact, StateMapData, stateMapApproxSize, stateMapEntries } from "../state/state-map";
 import { StateSpec } from "../state/state-spec";
 import { StorageLevel } from "../storage-level";
 import { DurationLike } from "../time/duration";
@@ -89,6 +89,15 @@ export class InternalMapWithStateDStream<K, V, S, E> extends StatefulDStream<[K,
   /** Spark's mapWithState default: 10 × the slide, not the generic "at least 10 s". @internal */
   protected override defaultCheckpointInterval(): number {
     return this.slideDuration * 10;
+  }
+
+  /** Spark's approxSize of the state maps (keys updated since the last compaction count once per level). @internal */
+  override stateSizeAt(time: number): number | undefined {
+    const rdd = this.generatedRDDs.get(time);
+    if (!rdd || rdd.isPipelined || rdd.isCompacted) return undefined;
+    let n = 0;
+    for (const part of rdd.partitions) for (const record of part) n += stateMapApproxSize(record.stateMap as StateMapData<unknown, unknown>);
+    return n;
   }
 
   protected computeState(time: number, previous: RDD<MapWithStateRecord<K, S, E>> | undefined): RDD<MapWithStateRecord<K, S, E>> {

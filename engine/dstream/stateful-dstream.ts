@@ -43,4 +43,10 @@ export abstract class StatefulDStream<P, T> extends DStream<T> {
     return this.getOrCompute(t);
   }
 
+  /** The state is this stream's batch: one record per key (mapWithState counts its maps instead). @internal */
+  override stateSizeAt(time: number): number | undefined {
+    const rdd = this.generatedRDDs.get(time);
+    return rdd && !rdd.isPipelined && !rdd.isCompacted ? rdd.count() : undefined;
+  }
+
 }

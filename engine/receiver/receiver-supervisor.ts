@@ -60,6 +60,7 @@ export class ReceiverSupervisor<T> implements ReceiverRunner, ReceiverSupervisor
   /** Backpressure's rate for this receiver (Spark's UpdateRateLimit message to the supervisor). */
   updateRateLimit(recordsPerSecond: number): void {
     this.blockGenerator.updateRate(recordsPerSecond);
+    this.ssc.listenerBus.post("onRateLimitUpdated", { streamId: this.streamId, rate: recordsPerSecond, time: this.ssc.clock.getTimeMillis() });
   }
 
   /** Records stored so far: pushed in blocks or still buffered in the block generator. */

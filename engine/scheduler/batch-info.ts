@@ -16,6 +16,8 @@ export interface OutputOperationInfo {
   endTime?: number;
   /** Set when the output operation failed: the error's message and stack. */
   failureReason?: string;
+  /** streamlab: the failed error's stable `code` (see docs/errors.md), when it has one. */
+  errorCode?: string;
 }
 
 /**

@@ -138,6 +138,8 @@ export class JobScheduler {
       } catch (e) {
         const err = this.jobFailed(job, e);
         op.failureReason = err.stack ?? err.message;
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === "string") op.errorCode = code;
         this.ssc.reportError(`Error running job ${job.name} for time ${js.time} ms`, err);
       }
       op.endTime = clock.getTimeMillis();
@@ -145,6 +147,7 @@ export class JobScheduler {
     }
     js.info.processingEndTime = clock.getTimeMillis();
     this.lastCompletedBatch = js.time;
+    if (bus.wants("onStreamSizes")) bus.post("onStreamSizes", { batchTime: js.time, streams: this.ssc.graph.sizesAt(js.time) });
     bus.post("onBatchCompleted", { batchInfo: js.info.copy() });
     try {
       await this.onBatchCompletion(js.time);

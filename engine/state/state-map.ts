@@ -100,6 +100,11 @@ function levelEntries<K, S>(levels: StateMapLevel<K, S>[]): [K, S, number][] {
   return out;
 }
 
+/** Spark's `approxSize` of a map: the sizes of all deltas of its chain, removed keys included. */
+export function stateMapApproxSize(map: StateMapData<unknown, unknown>): number {
+  return approxSize(map.levels);
+}
+
 /** Spark's `approxSize`: the sizes of all deltas of the chain, removed keys included. */
 function approxSize(levels: StateMapLevel<unknown, unknown>[]): number {
   return levels.reduce((n, l) => n + openHashMapSize(l.delta), 0);

@@ -121,31 +121,64 @@ describe("notebook outputs in virtual time", () => {
     });
   });
 
-  it("ssc.dashboard(): Spark's streaming statistics over the recent batches", async () => {
-    const { ssc, clock, counts } = wordCounts([["a b", "c"], ["d"]]);
-    counts.print();
-    ssc.dashboard({ rows: 2 });
-    const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+  it("ssc.dashboard(): Spark's streaming statistics in human units, the timelines as a live chart, outputs with their errors", async () => {
+    const tz = process.env.TZ;
+    process.env.TZ = "UTC";
     try {
-      ssc.start();
-      await clock.advance(3000);
+      const { ssc, clock, counts } = wordCounts([["a b", "c"], ["d"]]);
+      counts.print();
+      counts.foreachRDD((rdd) => {
+        if (rdd.count() === 1) throw Object.assign(new Error("cannot handle one word"), { code: "APP_ONE_WORD" });
+      });
+      ssc.dashboard({ rows: 2 });
+      const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+      const err = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+      try {
+        ssc.start();
+        await clock.advance(3000);
+      } finally {
+        out.mockRestore();
+        err.mockRestore();
+      }
+      await new Promise((r) => setImmediate(r));
+      const [summary, chart, tables] = outputs;
+      expect(summary[0]["text/plain"]).toBe([
+        "Streaming Statistics · t · batches of 1 s · not started · 0 completed batches, 0 records",
+        "  Input rate: -", "  Scheduling delay: -", "  Processing time: -", "  Total delay: -",
+        "  (averages over the last 0 batches)", "  Streaming UI: -",
+      ].join("\n"));
+      expect(summary[summary.length - 1]["text/plain"]).toBe([
+        "Streaming Statistics · t · batches of 1 s · running for 3 s since 2017/12/17 13:25:44 · 3 completed batches, 3 records",
+        "  Input rate: 1.00 records/sec", "  Scheduling delay: 0 ms", "  Processing time: 0 ms", "  Total delay: 0 ms",
+        "  (averages over the last 3 batches)", "  Streaming UI: -",
+      ].join("\n"));
+      expect(tables[tables.length - 1]["text/plain"]).toBe([
+        "Active batches (0: running and queued)",
+        "(none)",
+        "Completed batches (latest first)",
+        "Batch time                              Input size  Scheduling delay  Processing time  Total delay  Output ops: succeeded/total",
+        "2017/12/17 13:25:47 (1513517147000 ms)  0 records   0 ms              0 ms             0 ms         2/2",
+        "2017/12/17 13:25:46 (1513517146000 ms)  1 records   0 ms              0 ms             0 ms         1/2 (1 failed)",
+        "Output operations",
+        "Output  Name        Status  Succeeded  Failed  Last error",
+        "0       print       ok      3          0       -",
+        "1       foreachRDD  ok      2          1       [APP_ONE_WORD] Error: cannot handle one word (batch 2017/12/17 13:25:46 (1513517146000 ms))",
+        "Checkpoint",
+        "  no checkpoint directory (ssc.checkpoint(dir) turns checkpointing on)",
+        "  not restored: started fresh",
+      ].join("\n"));
+      const spec = chart[chart.length - 1][VEGA_LITE_MIME] as { data: { values: Array<Record<string, unknown>> }; vconcat: Array<{ title: { text: string } }> };
+      expect(spec.vconcat.map((c) => c.title.text)).toEqual(["Input Rate", "Scheduling Delay", "Processing Time", "Total Delay"]);
+      expect(spec.data.values).toEqual([
+        { time: T0 + 1000, inputRate: 2, schedulingDelay: 0, processingTime: 0, totalDelay: 0 },
+        { time: T0 + 2000, inputRate: 1, schedulingDelay: 0, processingTime: 0, totalDelay: 0 },
+        { time: T0 + 3000, inputRate: 0, schedulingDelay: 0, processingTime: 0, totalDelay: 0 },
+      ]);
+      expect(String(chart[chart.length - 1]["image/svg+xml"])).toMatch(/^<svg/);
+      expect(JSON.stringify(spec)).toContain('"datum":1000');
     } finally {
-      out.mockRestore();
+      process.env.TZ = tz;
     }
-    const shown = outputs[0];
-    expect(shown[0]["text/plain"]).toBe([
-      "Streaming Statistics · t · batch interval 1000 ms · not started · 0 completed batches",
-      "  Input rate: -", "  Scheduling delay: -", "  Processing time: -", "  Total delay: -",
-      "  (averages over the last 0 batches)", "Completed batches (latest first)", "(none yet)",
-    ].join("\n"));
-    expect(shown[shown.length - 1]["text/plain"]).toBe([
-      "Streaming Statistics · t · batch interval 1000 ms · running for 3 s · 3 completed batches",
-      "  Input rate: 1.00 records/sec", "  Scheduling delay: 0 ms", "  Processing time: 0 ms", "  Total delay: 0 ms",
-      "  (averages over the last 3 batches)", "Completed batches (latest first)",
-      "Batch time        Input size  Scheduling delay  Processing time  Total delay  Output ops: succeeded/total",
-      "1513517147000 ms  0 records   0 ms              0 ms             0 ms         1/1",
-      "1513517146000 ms  1 records   0 ms              0 ms             0 ms         1/1",
-    ].join("\n"));
   });
 
   it("print() in a notebook keeps Spark's text of the latest 3 batches in one output", async () => {

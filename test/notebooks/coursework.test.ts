@@ -249,11 +249,14 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
     ]);
 
     // 4. The dashboard: every batch completed, each with the 40 + 25 lines of the two sources, and no failed output.
-    const dashboard = shown(runCell, 0);
-    expect(dashboard).toMatch(/^Streaming Statistics · ExploringSales · batch interval 3600000 ms · running for \d+ s · 120 completed batches\n  Input rate: 0\.02 records\/sec\n/);
-    const batchRows = dashboard.split("\n").filter((l) => /^\d+ ms /.test(l));
-    expect(batchRows.map((l) => timeOf(`Time: ${l}`))).toEqual([0, 1, 2, 3, 4].map((i) => end - i * HOUR));
-    for (const row of batchRows) expect(row).toMatch(/^\d+ ms\s+65 records\s+.*\s(\d+)\/\1$/);
+    expect(shown(runCell, 0)).toMatch(/^Streaming Statistics · ExploringSales · batches of 1 h · (running|ran) for [\d a-z]+ since \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d · 120 completed batches, 7,800 records\n  Input rate: 0\.02 records\/sec\n/);
+    // The timelines chart: the last 100 batches (the dashboard's default history), one row each.
+    expect((displayData(runCell, 1)["application/vnd.vegalite.v5+json"] as { data: { values: Array<{ time: number }> } }).data.values.map((r) => r.time))
+      .toEqual(Array.from({ length: 100 }, (_, i) => end - (99 - i) * HOUR));
+    const tables = shown(runCell, 2);
+    const batchRows = tables.split("\n").filter((l) => /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \(\d+ ms\) /.test(l));
+    expect(batchRows.map((l) => timeOf(`Time: ${/\((\d+ ms)\)/.exec(l)?.[1]}`))).toEqual([0, 1, 2, 3, 4].map((i) => end - i * HOUR));
+    for (const row of batchRows) expect(row).toMatch(/^\S+ \S+ \(\d+ ms\)\s+65 records\s+.*\s(\d+)\/\1$/);
     expect(result(runCell)).toBe("stopped after 5 days of stream time");
   });
 
