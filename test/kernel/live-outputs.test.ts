@@ -3,6 +3,7 @@ import { outputHooks } from "../../engine/output-hooks";
 import { DisplayContent, DisplayTimers, JupyterDisplay } from "../../kernel/jupyter-display";
 import { BundleRenderer, LiveOutput, MimeBundle, setLiveOutputFactory, textOutputFactory } from "../../kernel/live-output";
 import { createPrintOutput } from "../../kernel/print-output";
+import { clockTime } from "../../kernel/output-view";
 import { VEGA_LITE_MIME } from "../../kernel/vega-render";
 
 /** Captures what each live output would show: its initial bundle, then every redraw. */
@@ -72,8 +73,12 @@ describe("notebook outputs in virtual time", () => {
     await clock.advance(3000);
     const texts = outputs[0].map((b) => b["text/plain"]);
     expect(texts[1]).toBe("xs · Time: 1513517145000 ms · 1 record\nvalue\n1");
-    expect(texts[2]).toMatch(/^xs · Time: 1513517146000 ms · the batch failed\nError: zero!/);
-    expect(texts[3]).toBe("xs · Time: 1513517147000 ms · 1 record\nvalue\n2");
+    // The last good table stays, with the error below it once (the user's frame: this file has
+    // no notebook cell), then a running count while the stream goes on.
+    const failure = `✖ xs failed at batch 1513517146000 ms (${clockTime(1513517146000)}): Error: zero!`;
+    expect(texts[2]).toBe(`xs · Time: 1513517145000 ms · 1 record\nvalue\n1\n${failure}`);
+    expect(texts[3]).toBe(`xs · Time: 1513517147000 ms · 1 record\nvalue\n2\n${failure}`);
+    expect(outputs[0][2]["text/html"]).toContain("<details><summary>full stack</summary><pre>Error: zero!");
     expect(((await failed) as Error).message).toBe("zero!");
   });
 
