@@ -27,6 +27,12 @@ describeWithVenv("a live notebook at the protocol level (jupyter_client, cellId 
   it("Interrupt during awaitTermination ends the wait without a stack and keeps the cell's variables", () =>
     run("test_interrupt_during_await_termination_keeps_the_variables"));
 
+  it("completion on `ssc.` lists the public API only (no @internal members); inspection shows the docs", () =>
+    run("test_completion_and_inspection_show_the_public_api_only"));
+
+  it("starting a second context names the cell that started the running one, with notebook advice", () =>
+    run("test_already_started_names_the_cell"));
+
   it("a failed cell keeps the imports and values declared before the failing line", () =>
     run("test_a_failed_cell_keeps_what_ran_before_the_failure"));
 });

@@ -212,6 +212,35 @@ class LiveNotebookTest(unittest.TestCase):
         reply, own = self.execute("StreamingContext.getActive() === ssc", cell="check")
         self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["true"])
 
+    def test_completion_and_inspection_show_the_public_api_only(self):
+        """Tab on `ssc.` lists the public API, none of the engine's @internal members; Shift-Tab
+        on a method shows its documentation."""
+        reply, _ = self.execute('import { StreamingContext } from "streamlab";\nconst ssc = new StreamingContext({ batchDuration: 1000 });', cell="make")
+        self.assertEqual(reply["status"], "ok", reply)
+        code = "ssc."
+        self.kc.complete(code, len(code))
+        matches = self.kc.get_shell_msg(timeout=20)["content"]["matches"]
+        for public in ("start", "stop", "awaitTermination", "socketTextStream", "outputs", "removeOwnedBy", "dashboard"):
+            self.assertIn(public, matches)
+        for internal in ("jobScheduler", "jobGenerator", "assertCanAddStreams", "abandonForTest", "graph", "recoveryHooks", "listenerBus"):
+            self.assertNotIn(internal, matches)
+        code = "ssc.awaitTermination"
+        self.kc.inspect(code, len(code))
+        found = self.kc.get_shell_msg(timeout=20)["content"]
+        self.assertTrue(found["found"])
+        self.assertIn("awaitTermination", found["data"]["text/plain"])
+
+    def test_already_started_names_the_cell(self):
+        """Starting a second context while one runs: the error names the cell that started the
+        running one and gives notebook advice, not an evalmachine frame."""
+        self.start_context()
+        reply, _ = self.execute('const other = new StreamingContext({ batchDuration: 1000 });\nother.queueStream([[1]]).print();\nother.start();', cell="second", stop_on_error=False)
+        self.assertEqual(reply["status"], "error")
+        message = reply["evalue"]
+        self.assertIn("Currently running StreamingContext was started at\ncell [1]. In a notebook, re-running cell [1] replaces that context", message)
+        self.assertNotIn("evalmachine", message)
+        self.assertEqual(reply["traceback"][0], "Error [STREAM_ERR_ANOTHER_CONTEXT_ACTIVE]: " + message)
+
     # ---- interrupt --------------------------------------------------------------------------
 
     def test_interrupt_ends_an_endless_loop_in_a_batch(self):
