@@ -2,7 +2,8 @@ import { Durations, ManualClock, StreamingContext } from "../../kernel/index";
 import { outputHooks } from "../../engine/output-hooks";
 import { DisplayContent, DisplayTimers, JupyterDisplay } from "../../kernel/jupyter-display";
 import { BundleRenderer, LiveOutput, MimeBundle, setLiveOutputFactory, textOutputFactory } from "../../kernel/live-output";
-import { createPrintOutput } from "../../kernel/print-output";
+import { createPrintOutput, installPrint } from "../../kernel/print-output";
+import { DStream } from "../../engine/dstream/dstream";
 import { clockTime } from "../../kernel/output-view";
 import { VEGA_LITE_MIME } from "../../kernel/vega-render";
 
@@ -112,6 +113,17 @@ describe("notebook outputs in virtual time", () => {
     expect(spec.encoding).toEqual({ x: { field: "time", type: "temporal" }, y: { field: "value", type: "quantitative" }, color: { field: "key", type: "nominal" } });
   });
 
+  it("chart() of plain numbers: a line of the value over batch time, not a bar keyed undefined", async () => {
+    const { ssc, clock, counts } = wordCounts([["a"], ["a b"], ["a b c"]]);
+    counts.count().chart();
+    ssc.start();
+    await clock.advance(3000);
+    const spec = outputs[0][3][VEGA_LITE_MIME] as { data: { values: unknown[] }; mark: string; encoding: unknown };
+    expect(spec.mark).toBe("line");
+    expect(spec.data.values).toEqual([{ value: 1, time: T0 + 1000 }, { value: 2, time: T0 + 2000 }, { value: 3, time: T0 + 3000 }]);
+    expect(spec.encoding).toEqual({ x: { field: "time", type: "temporal" }, y: { field: "value", type: "quantitative" } });
+  });
+
   it("chart(fullSpec): the user's spec with each batch's rows as data", async () => {
     const { ssc, clock, counts } = wordCounts([["a b"]]);
     counts.chart({ mark: { type: "point" }, encoding: { x: { field: "key", type: "nominal" } } });
@@ -162,6 +174,31 @@ describe("notebook outputs in virtual time", () => {
     const last = outputs[0][outputs[0].length - 1]["text/plain"];
     const batch = (t: number, w: string) => `-------------------------------------------\nTime: ${T0 + t} ms\n-------------------------------------------\n(${w},1)\n\n`;
     expect(last).toBe(batch(2000, "b") + batch(3000, "c") + batch(4000, "d"));
+  });
+
+  describe("print(num, options) in a notebook", () => {
+    const enginePrint = DStream.prototype.print;
+    beforeEach(() => { outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num); installPrint(); });
+    afterEach(() => { DStream.prototype.print = enginePrint; });
+    const header = (t: number) => `-------------------------------------------\nTime: ${T0 + t} ms\n-------------------------------------------\n`;
+    const batch = (t: number, w: string) => `${header(t)}(${w},1)\n\n`;
+
+    it("history keeps more batches; empty: \"collapse\" folds each run of empty batches into one line", async () => {
+      const { ssc, clock, counts } = wordCounts([["a"], [], [], [], ["b"], []]);
+      counts.print(10, { history: 5, empty: "collapse" });
+      ssc.start();
+      await clock.advance(6000);
+      expect(outputs[0][outputs[0].length - 1]["text/plain"]).toBe(
+        batch(1000, "a") + `… 3 empty batches, ${T0 + 2000} ms to ${T0 + 4000} ms …\n\n` + batch(5000, "b") + header(6000) + "\n");
+    });
+
+    it("empty: \"skip\" shows only batches with records, so a typed line stays on screen", async () => {
+      const { ssc, clock, counts } = wordCounts([["a"], [], ["b"], [], [], []]);
+      counts.print(10, { empty: "skip", history: 2 });
+      ssc.start();
+      await clock.advance(6000);
+      expect(outputs[0][outputs[0].length - 1]["text/plain"]).toBe(batch(1000, "a") + batch(3000, "b"));
+    });
   });
 });
 
