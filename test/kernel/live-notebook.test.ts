@@ -33,6 +33,9 @@ describeWithVenv("a live notebook at the protocol level (jupyter_client, cellId 
   it("starting a second context names the cell that started the running one, with notebook advice", () =>
     run("test_already_started_names_the_cell"));
 
+  it("re-running an unchanged stateful cell keeps its state; a failed definition leaves no display; default titles name operation and cell", () =>
+    run("test_rerun_of_an_unchanged_stateful_cell_keeps_its_state"));
+
   it("a failed cell keeps the imports and values declared before the failing line", () =>
     run("test_a_failed_cell_keeps_what_ran_before_the_failure"));
 });

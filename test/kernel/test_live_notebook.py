@@ -241,6 +241,29 @@ class LiveNotebookTest(unittest.TestCase):
         self.assertNotIn("evalmachine", message)
         self.assertEqual(reply["traceback"][0], "Error [STREAM_ERR_ANOTHER_CONTEXT_ACTIVE]: " + message)
 
+    def test_rerun_of_an_unchanged_stateful_cell_keeps_its_state(self):
+        """A stateful stream added live, its cell re-run unchanged: the new display's totals go on
+        from the old ones instead of starting again. A definition that fails leaves no display."""
+        self.start_context()
+        reply, msgs = self.execute('words.updateStateByKey((vs: number[], s?: number) => vs.length + (s ?? 0)).display();', cell="nocheckpoint", stop_on_error=False)
+        self.assertEqual(reply["status"], "error")
+        self.assertIn("STREAM_ERR_NO_CHECKPOINT_DIR", reply["traceback"][0])
+        self.assertEqual(self.displays(msgs), [])
+        reply, _ = self.execute('ssc.checkpoint(%r);' % os.path.join(self.tmp.name, "cp"), cell="checkpoint")
+        self.assertEqual(reply["status"], "ok", reply)
+        code = 'const totals = words.mapToPair((w) => [w, 1]).updateStateByKey((vs: number[], s?: number) => vs.reduce((a, b) => a + b, s ?? 0));\ntotals.display();'
+        reply, msgs = self.execute(code, cell="totals")
+        self.assertEqual(reply["status"], "ok", reply)
+        first = self.displays(msgs)[0]
+        self.assertEqual(first["content"]["data"]["text/plain"], "updateStateByKey · cell [4] · waiting for the first batch")
+        text = self.wait_for_update(first["content"]["transient"]["display_id"], r"hello\s+(1[0-9]|[2-9][0-9])\b")
+        before = int(re.search(r"hello\s+(\d+)", text).group(1))
+        reply, msgs = self.execute(code, cell="totals")
+        self.assertEqual(reply["status"], "ok", reply)
+        second = self.displays(msgs)[0]["content"]["transient"]["display_id"]
+        text = self.wait_for_update(second, r"hello\s+\d+")
+        self.assertGreater(int(re.search(r"hello\s+(\d+)", text).group(1)), before, text)
+
     # ---- interrupt --------------------------------------------------------------------------
 
     def test_interrupt_ends_an_endless_loop_in_a_batch(self):
@@ -259,6 +282,7 @@ class LiveNotebookTest(unittest.TestCase):
         self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["42"])
         text = self.wait_for_update(loop_id, r"STREAM_ERR_OUTPUT_INTERRUPTED")
         self.assertRegex(text, r"defined by cell \[2\]")
+        self.assertIn("in one of the functions of queueStream → map → print, defined by cell [2]", text)
         self.assertRegex(text, r"re-run its cell")
         since = time.time()
         self.pump(3 * BATCH_MS / 1000 + 0.5)
