@@ -97,7 +97,7 @@ export class CheckpointManager implements RecoveryHooks {
     for (const s of ssc.graph.streams) {
       const stateTime = s.checkpointDuration === undefined ? undefined
         : everyState ? Math.max(-Infinity, ...[...s.generatedRDDs.keys()].filter((t) => t <= time))
-        : s.isCheckpointTime(time) ? time : undefined;
+        : lastCheckpointTime(s, time);
       const written = this.latestBatch.get(s.id)?.time;
       const rdd = stateTime !== undefined && stateTime !== written ? s.generatedRDDs.get(stateTime) : undefined;
       if (rdd && stateTime !== undefined) {
@@ -165,6 +165,18 @@ export class CheckpointManager implements RecoveryHooks {
       if (entry.state !== undefined) stream.restoreState(entry.state, plan.metadata.checkpointTime);
     }
   }
+}
+
+/**
+ * The newest checkpoint time of `s` at or before `time`. Usually `time` itself or one already
+ * written; a stream that computed its batches since a restored state before joining (see
+ * LiveStreamRecovery) passed checkpoint times no batch completed at, and writes the newest now,
+ * so its state file and its window journal's range (ReducedWindowedDStream) agree again.
+ */
+function lastCheckpointTime(s: { zeroTime: number | undefined; checkpointDuration: number | undefined }, time: number): number | undefined {
+  const zero = s.zeroTime, interval = s.checkpointDuration;
+  if (zero === undefined || interval === undefined) return undefined;
+  return zero + Math.floor((time - zero) / interval) * interval;
 }
 
 /** The absolute path of a file named in a checkpoint. @internal */
