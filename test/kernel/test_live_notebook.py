@@ -222,7 +222,7 @@ class LiveNotebookTest(unittest.TestCase):
         matches = self.kc.get_shell_msg(timeout=20)["content"]["matches"]
         for public in ("start", "stop", "awaitTermination", "socketTextStream", "outputs", "removeOwnedBy", "dashboard"):
             self.assertIn(public, matches)
-        for internal in ("jobScheduler", "jobGenerator", "assertCanAddStreams", "abandonForTest", "graph", "recoveryHooks", "listenerBus"):
+        for internal in ("jobScheduler", "jobGenerator", "assertCanAddStreams", "abandonForTest", "recoveryHooks", "listenerBus", "inputInfoTracker"):
             self.assertNotIn(internal, matches)
         code = "ssc.awaitTermination"
         self.kc.inspect(code, len(code))
