@@ -15,6 +15,9 @@ describeWithVenv("a live notebook at the protocol level (jupyter_client, cellId 
   it("a throwing map shows its error once in its own display, then a running count; `1 + 1` shows only 2; no background message carries an unrelated cell's parent", () =>
     run("test_background_messages_never_carry_an_unrelated_cells_parent"));
 
+  it("console.log in a batch's functions shows in that output's display, never under whichever cell ran last", () =>
+    run("test_console_output_of_a_batch_goes_to_its_output"));
+
   it("re-running a cell with the same cellId three times leaves one live display per output and the same outputs running", () =>
     run("test_rerun_with_the_same_cell_id_leaves_one_live_display"));
 

@@ -179,6 +179,22 @@ class LiveNotebookTest(unittest.TestCase):
         # The counts table goes on.
         self.wait_for_update(counts_display, r"hello\s+2")
 
+    def test_console_output_of_a_batch_goes_to_its_output(self):
+        """console.log in a batch's functions shows in that output's display (a foreachRDD gets one
+        under its cell when it first logs), never as a stream message under whichever cell ran."""
+        self.start_context()
+        reply, msgs = self.execute('words.foreachRDD((rdd, time) => console.log(`batch ${time.milliseconds % 1000}: ${rdd.count()} words`));', cell="logs")
+        self.assertEqual(reply["status"], "ok", reply)
+        logs_request = msgs[0]["parent_header"]["msg_id"]
+        self.execute("1 + 1", cell="unrelated")
+        self.pump(1.5)
+        shown = [m for _, m in self.iopub if m["msg_type"] == "display_data" and m["parent_header"]["msg_id"] == logs_request]
+        self.assertEqual(len(shown), 1, [m["msg_type"] for _, m in self.iopub if m["parent_header"]["msg_id"] == logs_request])
+        self.assertEqual(shown[0]["content"]["data"]["text/plain"], "foreachRDD · cell [2]")
+        text = self.wait_for_update(shown[0]["content"]["transient"]["display_id"], r"(batch \d+: 3 words\n.*){2}")
+        self.assertTrue(text.startswith("foreachRDD · cell [2]\nbatch "), text)
+        self.assertEqual([m["msg_type"] for _, m in self.iopub if m["msg_type"] in ("stream", "error")], [])
+
     def test_rerun_with_the_same_cell_id_leaves_one_live_display(self):
         """Re-running a cell replaces what its previous run defined: one live display per output,
         the old displays get no more updates, the outputs count stays the same."""
