@@ -49,9 +49,13 @@ export class DStreamGraph {
   historyPin: number | undefined;
   /** Called with each boundary's changes (recovery matches joining streams here). @internal */
   onChange: Array<(change: GraphChange) => void> = [];
+  /** Changes whenever streams join or leave a started graph (what checkpoints cache by). @internal */
+  version = 0;
   private nextStreamId = 0;
   private nextOutputId = 0;
   private readonly joining: DStream<unknown>[] = [];
+  /** Members that no output read until an output defined since the last boundary. */
+  private readonly waking: DStream<unknown>[] = [];
   private readonly leaving = new Map<DStream<unknown>, string | undefined>();
   private readonly retiring: Retirement[] = [];
   private readonly waitingForBoundary: Array<() => void> = [];
@@ -130,9 +134,14 @@ export class DStreamGraph {
   prepareLive(output: ForEachDStream<unknown>): void {
     const removed = removedInLineage(output as unknown as DStream<unknown>);
     if (removed) throw Errors.streamRemoved(`${removed.operation} [${removed.id}]`, removed.removedBecause as string);
+    const members = new Set(this.streams);
+    const waking = lineage(output as unknown as DStream<unknown>).filter((s) => !s.isInitialized && members.has(s));
     output.initialize(this.zeroTime as number);
     output.remember(this.rememberDuration);
     output.validateAtStart();
+    // A stream that joined earlier with nothing reading it (a cell that only defines it) starts
+    // computing with this output: for its history and its state, that is when it joins.
+    this.waking.push(...waking);
   }
 
   /** Forgets a stream that failed to be defined. @internal */
@@ -158,7 +167,7 @@ export class DStreamGraph {
   }
 
   /** True when something waits for the next boundary. @internal */
-  get hasPendingChanges(): boolean { return this.joining.length > 0 || this.leaving.size > 0; }
+  get hasPendingChanges(): boolean { return this.joining.length > 0 || this.leaving.size > 0 || this.waking.length > 0; }
 
   /**
    * Applies the changes asked for since the last boundary; batch `time` is the first generated
@@ -182,8 +191,14 @@ export class DStreamGraph {
       }
     }
     for (const s of added) if (isOutput(s)) this.outputStreams.push(s);
+    for (const s of this.waking.splice(0)) {
+      if (!this.streams.includes(s)) continue;
+      s.joinTime = time;
+      added.push(s);
+    }
     pairAdopters(removed, added);
     this.countConsumers();
+    this.version++;
     const change = { time, added, removed };
     for (const listener of this.onChange) listener(change);
     this.retireDue(isPendingUpTo);
@@ -309,6 +324,15 @@ function remove<T>(list: T[], item: T): boolean {
   const i = list.indexOf(item);
   if (i >= 0) list.splice(i, 1);
   return i >= 0;
+}
+
+/** `s` and every stream it is computed from. */
+function lineage(s: DStream<unknown>, seen = new Set<DStream<unknown>>()): DStream<unknown>[] {
+  if (!seen.has(s)) {
+    seen.add(s);
+    for (const d of s.dependencies) lineage(d, seen);
+  }
+  return [...seen];
 }
 
 /** A stream `s` is computed from (or `s`) that already left its graph, if any. */

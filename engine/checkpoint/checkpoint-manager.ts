@@ -38,6 +38,8 @@ export class CheckpointManager implements RecoveryHooks {
 
   /** The graph `create()` built, as it was at start: what a recovery compares its own with. */
   private startGraph: StreamIdentity[] = [];
+  /** The graph's identities, computed again only when streams joined or left (see graph.version). */
+  private identities: { version: number; graph: StreamIdentity[] } | undefined;
   /** The streams the checkpointed run added after start, waiting to be defined again. */
   private readonly live: LiveStreamRecovery | undefined;
 
@@ -143,10 +145,17 @@ export class CheckpointManager implements RecoveryHooks {
       checkpointTime: time,
       pendingTimes: ssc.jobScheduler.pendingTimes.filter((t) => t > time),
       conf: ssc.conf.getAll(),
-      graph: [...fingerprintGraph(ssc.graph), ...(carried?.identities ?? [])],
-      startGraph: this.startGraph,
+      graph: carried ? [...this.currentIdentities(), ...carried.identities] : this.currentIdentities(),
+      // Only needed once the graph changed since start (recovery reads `graph` otherwise).
+      startGraph: ssc.graph.version === 0 ? undefined : this.startGraph,
       streams: [...streams, ...(carried?.entries ?? [])],
     };
+  }
+
+  private currentIdentities(): StreamIdentity[] {
+    const graph = this.ssc.graph;
+    if (this.identities?.version !== graph.version) this.identities = { version: graph.version, graph: fingerprintGraph(graph) };
+    return this.identities.graph;
   }
 
   /** Puts the checkpointed batches and stream states back, after the graph is initialized. */

@@ -301,6 +301,18 @@ describe("windows and stateful streams added live", () => {
     expect(totals.batches).toEqual([[3000, [["b", 1]]], [4000, [["a", 1], ["b", 1]]]]);
   });
 
+  it("a stateful stream defined in one cell and output in a later one starts when its output joins", async () => {
+    const { ssc, clock, stream } = liveContext([["a"], ["a"], ["b"], ["a"], ["b"]], { checkpoint: true });
+    collect(stream);
+    ssc.start();
+    await clock.advance(1000);
+    const totals = stream.map((w): [string, number] => [w, 1]).updateStateByKey((vs: number[], s?: number) => vs.reduce(add, s ?? 0));
+    await clock.advance(2000);
+    const out = collect(totals, true);
+    await clock.advance(2000);
+    expect(out.batches).toEqual([[4000, [["a", 1]]], [5000, [["a", 1], ["b", 1]]]]);
+  });
+
   it("a live stateful stream without a checkpoint directory fails where it is defined, and nothing joins", async () => {
     const { ssc, clock, stream } = liveContext(numbers(3));
     collect(stream);
