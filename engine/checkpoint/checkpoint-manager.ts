@@ -18,6 +18,8 @@ export interface RestorePlan {
   batches: Map<number, StreamBatchData>;
   /** The streams whose state and data are restored (all of them unless restoreUnchangedState). */
   streamIds: Set<number>;
+  /** The ids of the streams `create()` built. */
+  createdIds: Set<number>;
 }
 
 /**
@@ -44,7 +46,10 @@ export class CheckpointManager implements RecoveryHooks {
   private readonly live: LiveStreamRecovery | undefined;
 
   constructor(private readonly ssc: StreamingContext, private readonly plan?: RestorePlan) {
-    if (plan) this.live = new LiveStreamRecovery(ssc, plan.metadata, plan.batches, (id, batch) => this.latestBatch.set(id, batch));
+    if (plan) {
+      this.live = new LiveStreamRecovery(ssc, plan.metadata, plan.batches, (id, batch) => this.latestBatch.set(id, batch));
+      this.live.reserveIds();
+    }
   }
 
   start(ssc: StreamingContext): number {
@@ -63,13 +68,14 @@ export class CheckpointManager implements RecoveryHooks {
     if (!plan) {
       this.wal?.start(ssc.receiverTracker, undefined);
       const first = ssc.jobGenerator.startFirstTime();
-      this.startGraph = fingerprintGraph(ssc.graph);
+      this.startGraph = fingerprintGraph(ssc.graph).filter((s) => s.joinTime === undefined);
       return first;
     }
     const cp = plan.metadata;
     ssc.graph.start(cp.zeroTime, cp.startTime);
-    this.startGraph = fingerprintGraph(ssc.graph);
+    this.startGraph = fingerprintGraph(ssc.graph).filter((s) => s.joinTime === undefined);
     this.restoreStreams(plan);
+    this.live?.matchStartGraph(plan.createdIds);
     const keepFrom = Math.min(cp.checkpointTime - ssc.graph.maxInputRememberDuration(), this.live?.oldestNeeded ?? Infinity);
     this.wal?.start(ssc.receiverTracker, (time) => time > keepFrom);
     const restartTime = ssc.jobGenerator.timer.getRestartTime(cp.zeroTime);
@@ -146,7 +152,8 @@ export class CheckpointManager implements RecoveryHooks {
       pendingTimes: ssc.jobScheduler.pendingTimes.filter((t) => t > time),
       conf: ssc.conf.getAll(),
       graph: carried ? [...this.currentIdentities(), ...carried.identities] : this.currentIdentities(),
-      // Only needed once the graph changed since start (recovery reads `graph` otherwise).
+      // Only needed once the graph changed since start (recovery reads the streams of `graph`
+      // without a join time otherwise).
       startGraph: ssc.graph.version === 0 ? undefined : this.startGraph,
       streams: [...streams, ...(carried?.entries ?? [])],
     };

@@ -30,6 +30,7 @@ export interface GetOrCreateOptions {
  */
 export function getOrCreate(dir: string, create: () => StreamingContext, options: GetOrCreateOptions = {}): StreamingContext {
   const ssc = create();
+  ssc.graph.createdIds = new Set(ssc.graph.streams.map((s) => s.id));
   let loaded: { file: string; data: CheckpointMetadata } | undefined;
   let batches = new Map<number, StreamBatchData>();
   try {
@@ -66,7 +67,7 @@ export function getOrCreate(dir: string, create: () => StreamingContext, options
   } else {
     streamIds = new Set(current.map((s) => s.id));
   }
-  const plan: RestorePlan = { file: loaded.file, metadata: cp, batches, streamIds };
+  const plan: RestorePlan = { file: loaded.file, metadata: cp, batches, streamIds, createdIds: new Set(current.map((s) => s.id)) };
   ssc.recoveryHooks = new CheckpointManager(ssc, plan);
   return ssc;
 }
