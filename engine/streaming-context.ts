@@ -121,7 +121,8 @@ export class StreamingContext {
   readonly master: string;
   /** Partitions of pair operations by default: N of `local[N]`, or `spark.default.parallelism`. */
   readonly defaultParallelism: number;
-  /** @internal */ readonly graph: DStreamGraph;
+  /** The DStream graph: its streams, inputs and outputs, and `zeroTime`, the origin of the batch grid (one batch interval before the first batch), which notebooks use to number batches. */
+  readonly graph: DStreamGraph;
   /** @internal */ readonly listenerBus = new ListenerBus();
   /** @internal */ readonly inputInfoTracker = new InputInfoTracker();
   /** @internal */ readonly receiverTracker = new ReceiverTracker();
@@ -179,6 +180,7 @@ export class StreamingContext {
       // The web UI and the dashboard redraw the graph picture from this.
       this.listenerBus.post("onGraphUpdated", { streams: this.graph.describe() });
     });
+    outputHooks.onContextCreated?.(this);
   }
 
   /**

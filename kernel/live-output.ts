@@ -1,3 +1,5 @@
+import type { CellRun } from "./cells";
+
 /**
  * A live output: one place under a notebook cell that each batch redraws (a Jupyter display id),
  * or, outside a kernel, a plain-text fallback on stdout.
@@ -16,12 +18,15 @@ export type BundleRenderer = () => MimeBundle | Promise<MimeBundle>;
 export interface LiveOutput {
   /** Asks for a redraw with what `render` builds; redraws are coalesced to a bounded rate. */
   update(render: BundleRenderer): void;
-  /** Sends any pending redraw now; resolves when sent. */
-  flush(): Promise<void>;
+  /** Sends any pending redraw now (with `resend`, the latest one again if none is pending); resolves when sent. */
+  flush(resend?: boolean): Promise<void>;
 }
 
-/** How the environment creates live outputs. The kernel runtime installs the Jupyter one. */
-export type LiveOutputFactory = (initial: MimeBundle) => LiveOutput;
+/**
+ * How the environment creates live outputs. The kernel runtime installs the Jupyter one; `cell`
+ * is the cell run the output shows under (default: the one running the code now).
+ */
+export type LiveOutputFactory = (initial: MimeBundle, cell?: CellRun) => LiveOutput;
 
 /**
  * Outside a kernel (plain Node, `streamlab submit`): every redraw writes its text/plain to stdout,
@@ -55,8 +60,8 @@ export function inNotebook(): boolean {
  * Creates a live output showing `initial` at once. Call it while the defining cell runs: in
  * Jupyter, a display first written after its cell finished lands in whichever cell ran last.
  */
-export function createLiveOutput(initial: MimeBundle): LiveOutput {
-  const output = factory(initial);
+export function createLiveOutput(initial: MimeBundle, cell?: CellRun): LiveOutput {
+  const output = factory(initial, cell);
   created.add(output);
   return output;
 }
@@ -64,10 +69,11 @@ export function createLiveOutput(initial: MimeBundle): LiveOutput {
 const created = new Set<LiveOutput>();
 
 /**
- * Sends every output's pending (coalesced) redraw now; resolves when all are sent. The kernel calls
- * it when a context stops, so the cell awaiting `ssc.stop()` still runs when the last batch is
- * drawn: nbclient, and so a saved notebook, keeps only the updates that arrive while a cell runs.
+ * Sends every output's pending (coalesced) redraw now, and with `resend` the latest one again where
+ * none is pending; resolves when all are sent. The kernel calls it (resend) when a context stops,
+ * so the cell awaiting `ssc.stop()` still runs when each output's final state is sent: nbclient,
+ * and so a saved notebook, keeps only the updates that arrive while a cell runs.
  */
-export async function flushLiveOutputs(): Promise<void> {
-  await Promise.all([...created].map((o) => o.flush()));
+export async function flushLiveOutputs(resend = false): Promise<void> {
+  await Promise.all([...created].map((o) => o.flush(resend)));
 }
