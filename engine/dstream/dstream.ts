@@ -146,7 +146,7 @@ export abstract class DStream<T> {
     if (cached) return cached;
     if (!this.isTimeValid(time)) return undefined;
     if (this.failedBatches?.has(time)) throw this.failedBatches.get(time);
-    if (this.keepsHistory && (time <= this.forgottenUpTo || (this.joinTime !== undefined && time < this.joinTime))) return undefined;
+    if (this.keepsHistory && ((time <= this.forgottenUpTo && !this.recomputesForgottenBatches) || (this.joinTime !== undefined && time < this.joinTime))) return undefined;
     const rdd = this.compute(time);
     if (rdd) {
       // A narrow transformation is pipelined into the one stream that reads it. A batch read by
@@ -247,6 +247,12 @@ export abstract class DStream<T> {
    * is gone, never recomputed; a stateless stream recomputes a past batch from its parents. @internal
    */
   get keepsHistory(): boolean { return this.keepsBatchesWhenUnpersisted || this.mustCheckpoint; }
+
+  /**
+   * A source whose batch is a pure function of its time (the sales generator) computes a batch it
+   * forgot again, with the same records, as Spark recomputes lineage. @internal
+   */
+  protected get recomputesForgottenBatches(): boolean { return false; }
 
   /**
    * Values besides the function source that decide what this stream computes (window length,

@@ -35,6 +35,9 @@ export class SalesInputDStream extends InputDStream<string> {
     this.name = `Sales stream [${this.id}] (seed ${options.seed})`;
   }
 
+  /** @internal */
+  protected override get recomputesForgottenBatches(): boolean { return true; }
+
   protected compute(time: number): RDD<string> {
     const index = Math.round((time - (this.zeroTime as number)) / this.slideDuration) - 1;
     const rdd = this.ssc.parallelize(this.linesAt(index * this.linesPerBatch, this.linesPerBatch), this.options.numPartitions);
