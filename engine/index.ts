@@ -28,11 +28,21 @@ import "./dstream/window-functions";
 import "./dstream/foreach-rdd";
 import "./dstream/print";
 import "./dstream/save-as-files";
+import "./dstream/save-as-hadoop-files";
 import "./dstream/update-state-by-key";
 import "./dstream/map-with-state";
+import { nameOperations } from "./dstream/operation-names";
+
+// Last, once every operator has attached its method: streams are named by the operation that made them.
+nameOperations();
 
 export { StreamingContext, StreamingContextState } from "./streaming-context";
-export type { StreamingContextOptions, StopOptions } from "./streaming-context";
+export type { StreamingContextOptions, StopOptions, Removal } from "./streaming-context";
+// Live graph changes and ownership (issue 19): see docs/live-graph.md.
+export { setCurrentOwner, currentOwner, withOperation } from "./ownership";
+export type { OutputHandle, OutputInfo, OutputStatus, OutputFailure } from "./scheduler/output-operation";
+export { TextOutputFormat } from "./dstream/save-as-hadoop-files";
+export type { HadoopOutputFormat } from "./dstream/save-as-hadoop-files";
 export { SparkConf } from "./conf";
 export type { ConfValue } from "./conf";
 export { Duration, Durations, Milliseconds, Seconds, Minutes } from "./time/duration";
@@ -61,8 +71,8 @@ export type { StreamingListener, ReceiverInfo } from "./scheduler/listener";
 export { TestInputStream } from "./testing/test-input-stream";
 export { formatBatch } from "./dstream/print";
 export { readObjectFile, rddToFileName } from "./dstream/save-as-files";
-export { outputHooks } from "./output-hooks";
-export type { OutputHooks, PrintSink } from "./output-hooks";
+export { outputHooks, setLiveGraphDefault } from "./output-hooks";
+export type { OutputHooks, PrintSink, JobContext } from "./output-hooks";
 export { setLogger } from "./log";
 export type { Logger } from "./log";
 export { hasCode } from "./errors/streaming-error";

@@ -4,6 +4,9 @@ import { DStream } from "./dstream/dstream";
 import { Errors } from "./errors/messages";
 import { DStreamGraph } from "./graph";
 import { log } from "./log";
+import { outputHooks } from "./output-hooks";
+import type { ForEachDStream } from "./dstream/foreach-dstream";
+import type { OutputInfo } from "./scheduler/output-operation";
 import { RDD, RDDContext } from "./rdd/rdd";
 import { InputInfoTracker } from "./scheduler/input-info-tracker";
 import { JobGenerator } from "./scheduler/job-generator";
@@ -50,6 +53,23 @@ export interface StopOptions {
   stopGracefully?: boolean;
   /** Accepted for Spark compatibility; streamlab has no separate SparkContext to stop. */
   stopSparkContext?: boolean;
+  /**
+   * Why the context stops, shown as the stop reason of its outputs (e.g. "its context was
+   * replaced when cell [3] re-ran"). Default "the context stopped".
+   */
+  reason?: string;
+}
+
+/** What `ssc.removeOwnedBy(owner)` removes. */
+export interface Removal {
+  /** The owner's own outputs: they leave at the next batch boundary. */
+  outputs: OutputInfo[];
+  /** Outputs of other owners that read a removed stream: they stop at the same boundary, with a reason. */
+  dependents: OutputInfo[];
+  /** Stream ids that leave (the owner's, and every stream computed from them). */
+  streams: number[];
+  /** Resolves once they have left and their last jobs finished. */
+  done: Promise<void>;
 }
 
 /**
@@ -148,6 +168,22 @@ export class StreamingContext {
     }
     const dir = this.conf.get("spark.streaming.checkpoint.directory");
     if (dir) this.checkpoint(dir);
+    this.graph.onChange.push((change) => {
+      for (const s of change.removed) {
+        const out = s as unknown as Partial<ForEachDStream<unknown>>;
+        if (typeof out.status === "function") this.listenerBus.post("onOutputOperationStopped", { output: out.status() });
+      }
+      this.listenerBus.post("onGraphChanged", { time: change.time, added: change.added.map((s) => s.id), removed: change.removed.map((s) => s.id) });
+    });
+  }
+
+  /**
+   * True when streams and outputs may be added and removed while this context runs: the
+   * `streamlab.graph.liveChanges` setting, else the process default (false in plain Node, as
+   * Spark; true in the streamlab Jupyter kernel; see `setLiveGraphDefault`).
+   */
+  get liveChangesEnabled(): boolean {
+    return this.conf.contains("streamlab.graph.liveChanges") ? this.conf.getBoolean("streamlab.graph.liveChanges", false) : !!outputHooks.liveGraphDefault;
   }
 
   // ---- life cycle -------------------------------------------------------------------------
@@ -215,7 +251,7 @@ export class StreamingContext {
     try {
       this.graph.validate();
       if (this.checkpointDir && this.graph.inputStreams.some((s) => s instanceof QueueInputDStream)) throw Errors.queueStreamCheckpoint();
-      this.startSite = callSite();
+      this.startSite = outputHooks.describeCallSite?.() ?? callSite();
       this.startTime = this.clock.getTimeMillis();
       activeContext = this;
       this.state = StreamingContextState.ACTIVE;
@@ -244,6 +280,7 @@ export class StreamingContext {
   stop(stopSparkContext: boolean, stopGracefully?: boolean): Promise<void>;
   stop(a: StopOptions | boolean = {}, b = false): Promise<void> {
     const graceful = typeof a === "boolean" ? b : !!a.stopGracefully;
+    const reason = typeof a === "boolean" ? undefined : a.reason;
     if (this.listenerBus.inListener) throw Errors.stopInListener();
     if (this.stopPromise) return this.stopPromise;
     if (this.state === StreamingContextState.INITIALIZED) {
@@ -256,10 +293,10 @@ export class StreamingContext {
       log().warn("StreamingContext: StreamingContext has already been stopped");
       return Promise.resolve();
     }
-    return (this.stopPromise = this.doStop(graceful));
+    return (this.stopPromise = this.doStop(graceful, reason));
   }
 
-  private async doStop(graceful: boolean): Promise<void> {
+  private async doStop(graceful: boolean, reason: string | undefined): Promise<void> {
     try {
       if (graceful) {
         await this.receiverTracker.stopReceivers("Stopped by driver");
@@ -282,6 +319,7 @@ export class StreamingContext {
       this.unregisterIdle?.();
       if (activeContext === this) activeContext = undefined;
       this.state = StreamingContextState.STOPPED;
+      for (const o of this.graph.allOutputs) o.markStopped(reason ?? "the context stopped");
       this.notifyTermination();
     }
   }
@@ -369,9 +407,47 @@ export class StreamingContext {
 
   // ---- graph building ---------------------------------------------------------------------
 
+  // ---- live graph: outputs, owners ---------------------------------------------------------
+
+  /**
+   * Every output operation defined on this context, removed ones included, in definition
+   * order: id, name (the operation it reads, e.g. `reduceByKey`), owner, status
+   * (running/stopped/failed), failure count, since, last error.
+   * @example ssc.outputs().filter((o) => o.status === "failed").map((o) => `${o.name}: ${o.lastError?.message}`)
+   */
+  outputs(): OutputInfo[] {
+    return this.graph.allOutputs.map((o) => o.status());
+  }
+
+  /**
+   * Removes, at the next batch boundary, every stream and output that `owner` defined (see
+   * `setCurrentOwner`; e.g. a notebook cell id), and every stream and output computed from
+   * them: outputs of other owners that read a removed stream stop too, with `reason` in their
+   * stop reason. A stateful stream defined again identically before that boundary takes over
+   * the removed one's state. Before start they are removed at once.
+   * @param reason why, for the stop reasons (e.g. "cell [3] re-ran")
+   * @example ssc.removeOwnedBy("cell-3", "cell [3] re-ran")
+   */
+  removeOwnedBy(owner: string, reason?: string): Removal {
+    if (typeof owner !== "string" || owner === "") throw Errors.badOwner(owner);
+    const owned = this.graph.ownedBy(owner);
+    const gone = new Set<number>(owned.map((s) => s.id));
+    const outputs: OutputInfo[] = [];
+    const dependents: OutputInfo[] = [];
+    for (const s of this.graph.withJoining()) {
+      if (!gone.has(s.id) && dependsOnAny(s, gone)) gone.add(s.id);
+    }
+    for (const o of this.graph.allOutputs) {
+      if (!gone.has(o.id) || !o.isRunning) continue;
+      (o.owner === owner ? outputs : dependents).push(o.status());
+    }
+    const done = owned.length > 0 && this.state !== StreamingContextState.STOPPED ? this.graph.requestRemoval(owned, reason) : Promise.resolve();
+    return { outputs, dependents, streams: [...gone].sort((a, b) => a - b), done };
+  }
+
   /** @internal Throws Spark's error when streams are added after start or stop. */
   assertCanAddStreams(): void {
-    if (this.state === StreamingContextState.ACTIVE) throw Errors.addAfterStart();
+    if (this.state === StreamingContextState.ACTIVE && !this.liveChangesEnabled) throw Errors.addAfterStart();
     if (this.state === StreamingContextState.STOPPED) throw Errors.addAfterStop();
   }
 
@@ -487,6 +563,10 @@ export class StreamingContext {
   emptyRDD<T>(): RDD<T> {
     return RDD.empty<T>(this.rddContext);
   }
+}
+
+function dependsOnAny(s: DStream<unknown>, ids: Set<number>): boolean {
+  return s.dependencies.some((d) => ids.has(d.id) || dependsOnAny(d, ids));
 }
 
 function normalizeOptions(a: StreamingContextOptions | SparkConf | string, b?: DurationLike | string, c?: DurationLike): StreamingContextOptions {

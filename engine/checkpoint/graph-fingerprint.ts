@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import type { DStream } from "../dstream/dstream";
 import type { DStreamGraph } from "../graph";
 
 /**
@@ -15,6 +16,12 @@ export interface StreamIdentity {
   functionsHash: string;
   /** True when the stream keeps state across batches (it has a checkpoint interval). */
   stateful: boolean;
+  /** What the stream computes, independent of ids: see `structuralFingerprint`. */
+  structure?: string;
+  /** Who defined it (e.g. a notebook cell id). */
+  owner?: string;
+  /** For a stream added while the context ran: the batch time it joined at. */
+  joinTime?: number;
 }
 
 /** The identities of every stream of a graph, in id order. */
@@ -23,9 +30,35 @@ export function fingerprintGraph(graph: DStreamGraph): StreamIdentity[] {
     id: s.id,
     operator: s.constructor.name,
     dependencies: s.dependencies.map((d) => d.id),
-    functionsHash: createHash("sha256").update(s.userFunctions.map((f) => f.toString()).join("\u0000")).digest("hex").slice(0, 16),
+    functionsHash: functionsHash(s),
     stateful: s.checkpointDuration !== undefined,
+    structure: structuralFingerprint(s),
+    owner: s.owner,
+    joinTime: s.joinTime,
   }));
+}
+
+function functionsHash(s: DStream<unknown>): string {
+  return createHash("sha256").update(s.userFunctions.map((f) => f.toString()).join("\u0000")).digest("hex").slice(0, 16);
+}
+
+const structures = new WeakMap<DStream<unknown>, string>();
+
+/**
+ * What a stream computes, whatever its id: its operator, its functions' source, its parameters
+ * (window length, partitions, slide) and, recursively, its parents' structural fingerprints.
+ * Two definitions of the same computation get the same fingerprint, in any context and any
+ * position: this is how a re-run notebook cell's stateful stream finds the state of the stream
+ * it replaces, and how a stream added after start finds its state after a crash.
+ */
+export function structuralFingerprint(s: DStream<unknown>): string {
+  let fp = structures.get(s);
+  if (fp === undefined) {
+    const parts = [s.constructor.name, functionsHash(s), String(s.slideDuration), JSON.stringify(s.fingerprintParams()), ...s.dependencies.map(structuralFingerprint)];
+    fp = createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 16);
+    structures.set(s, fp);
+  }
+  return fp;
 }
 
 /** Describes a stream for messages: `stream 4 (StateDStream)`. */

@@ -58,7 +58,7 @@ export function replayBatches(ssc: StreamingContext, times: number[], pending: S
 /** Allocates the batch's blocks and reads every input stream's batch: true if any has a record. */
 function hasInput(ssc: StreamingContext, time: number): boolean {
   ssc.receiverTracker.allocateBlocksToBatch(time);
-  return ssc.graph.inputStreams.some((input) => input.isTimeValid(time) && (input.getOrCompute(time)?.count() ?? 0) > 0);
+  return ssc.graph.inputStreams.some((input) => input.isInitialized && input.isTimeValid(time) && (input.getOrCompute(time)?.count() ?? 0) > 0);
 }
 
 /**

@@ -3,6 +3,7 @@ import { RDD } from "../rdd/rdd";
 import { StorageLevel } from "../storage-level";
 import { DurationLike, positiveMillis, toMillis } from "../time/duration";
 import { floorTime } from "../time/time";
+import { currentOperation, currentOwner } from "../ownership";
 import type { StreamingContext } from "../streaming-context";
 
 /**
@@ -26,6 +27,19 @@ export abstract class DStream<T> {
   readonly ssc: StreamingContext;
   /** Position of this stream in its context's creation order: part of its stable identity. */
   readonly id: number;
+  /** Who defined this stream (e.g. a notebook cell id; see `setCurrentOwner`), if anyone. */
+  readonly owner: string | undefined;
+  /** The public operation that created this stream, e.g. `reduceByKey` or `socketTextStream`. */
+  readonly operation: string;
+  /**
+   * For a stream added while its context runs: the first batch time at which it is part of the
+   * graph. Input and stateful streams have no batch before it. @internal
+   */
+  joinTime: number | undefined;
+  /** Input and stateful streams never recompute a batch at or before this time once they forgot it. @internal */
+  forgottenUpTo = -Infinity;
+  /** A stream that left the graph at the same boundary and whose state this one takes over. @internal */
+  adoptsFrom: DStream<unknown> | undefined;
   /** The batches generated so far and still remembered, by batch time. @internal */
   readonly generatedRDDs = new Map<number, RDD<T>>();
   /** The user functions of this operator, fingerprinted to detect changed code on recovery. @internal */
@@ -53,6 +67,8 @@ export abstract class DStream<T> {
   constructor(ssc: StreamingContext) {
     ssc.assertCanAddStreams();
     this.ssc = ssc;
+    this.owner = currentOwner();
+    this.operation = currentOperation() ?? this.constructor.name;
     this.id = ssc.graph.register(this as DStream<unknown>);
   }
 
@@ -73,7 +89,9 @@ export abstract class DStream<T> {
    * level is recorded for Spark's checkpoint rules. Default level MEMORY_ONLY_SER, as Spark.
    */
   persist(level: StorageLevel = StorageLevel.MEMORY_ONLY_SER): this {
-    if (this.isInitialized) throw Errors.changeAfterStart("storage level");
+    // A running stream may start keeping its batches when live changes are on (a window added
+    // later persists its parent): that changes no batch, only how long it is kept.
+    if (this.isInitialized && !this.ssc.liveChangesEnabled) throw Errors.changeAfterStart("storage level");
     this.storageLevel = level;
     return this;
   }
@@ -123,6 +141,7 @@ export abstract class DStream<T> {
     const cached = this.generatedRDDs.get(time);
     if (cached) return cached;
     if (!this.isTimeValid(time)) return undefined;
+    if (this.keepsHistory && (time <= this.forgottenUpTo || (this.joinTime !== undefined && time < this.joinTime))) return undefined;
     const rdd = this.compute(time);
     if (rdd) {
       // A narrow transformation is pipelined into the one stream that reads it. A batch read by
@@ -186,7 +205,14 @@ export abstract class DStream<T> {
     // demand; here a batch holds its data, so an unpersisted stream drops each batch once it is
     // done (getOrCompute recomputes it from the parents if ever asked again). Without this, every
     // map/flatMap above a 30 s window kept 30 s of records alive.
-    const limit = this.storageLevel === StorageLevel.NONE && !this.keepsBatchesWhenUnpersisted ? time : time - (this.rememberDuration ?? 0);
+    let limit = this.storageLevel === StorageLevel.NONE && !this.keepsBatchesWhenUnpersisted ? time : time - (this.rememberDuration ?? 0);
+    if (this.keepsHistory) {
+      // While a recovered checkpoint waits for live-added streams to be defined again, inputs
+      // keep the batches those streams' state must catch up on.
+      const pin = this.ssc.graph.historyPin;
+      if (pin !== undefined && limit > pin) limit = pin;
+      if (limit > this.forgottenUpTo) this.forgottenUpTo = limit;
+    }
     for (const t of this.generatedRDDs.keys()) if (t <= limit) this.generatedRDDs.delete(t);
     // A serialized stream keeps its older batches as Spark does, out of the collector's sight
     // (RDD.compactRecords); the newest stays as objects for the next batch to read.
@@ -198,6 +224,26 @@ export abstract class DStream<T> {
 
   /** Input streams keep their batches for the remember duration: they are the source of lineage. @internal */
   protected get keepsBatchesWhenUnpersisted(): boolean { return false; }
+
+  /**
+   * Input and stateful streams: a batch they forgot (or one before they joined a running graph)
+   * is gone, never recomputed; a stateless stream recomputes a past batch from its parents. @internal
+   */
+  get keepsHistory(): boolean { return this.keepsBatchesWhenUnpersisted || this.mustCheckpoint; }
+
+  /**
+   * Values besides the function source that decide what this stream computes (window length,
+   * partitions): part of its structural fingerprint. @internal
+   */
+  fingerprintParams(): unknown[] { return []; }
+
+  /**
+   * Takes over the remembered batches (the state) of `from`, a stream with the same definition
+   * that left the graph at the boundary this one joined at. @internal
+   */
+  adoptHistory(from: DStream<unknown>): void {
+    for (const [t, rdd] of from.generatedRDDs) if (!this.generatedRDDs.has(t)) this.generatedRDDs.set(t, rdd as unknown as RDD<T>);
+  }
 
   /**
    * The state this stream must carry across a restart (stateful streams override this); plain

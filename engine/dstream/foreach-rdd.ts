@@ -1,6 +1,7 @@
 import { RDD } from "../rdd/rdd";
 import { Time } from "../time/time";
 import { DStream } from "./dstream";
+import type { OutputHandle } from "../scheduler/output-operation";
 import { ForEachDStream, ForeachFunction } from "./foreach-dstream";
 
 declare module "./dstream" {
@@ -8,12 +9,13 @@ declare module "./dstream" {
     /**
      * The generic output operation: runs `fn(rdd, time)` on every batch, empty ones included.
      * `fn` may be async; the next output operation waits for it. Use `time` to write idempotently.
+     * Returns the output's handle (`stop()`, `status()`).
      * @example counts.foreachRDD((rdd, time) => console.log(time.milliseconds, rdd.collect()))
      */
-    foreachRDD(fn: (rdd: RDD<T>, time: Time) => void | Promise<void>): void;
+    foreachRDD(fn: (rdd: RDD<T>, time: Time) => void | Promise<void>): OutputHandle;
   }
 }
 
-DStream.prototype.foreachRDD = function <T>(this: DStream<T>, fn: ForeachFunction<T>): void {
-  new ForEachDStream(this, fn, "foreachRDD");
+DStream.prototype.foreachRDD = function <T>(this: DStream<T>, fn: ForeachFunction<T>): OutputHandle {
+  return new ForEachDStream(this, fn, "foreachRDD").handle;
 };

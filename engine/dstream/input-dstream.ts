@@ -26,6 +26,12 @@ export abstract class InputDStream<T> extends DStream<T> {
   /** Called when the context stops. */
   async stop(): Promise<void> {}
 
+  /** Called when this stream joins a running graph (defined after start). @internal */
+  onJoin(): void { this.start(); }
+
+  /** Called once this stream has left a running graph. @internal */
+  async onLeave(): Promise<void> { await this.stop(); }
+
   /** Reports what this stream read for a batch, for BatchInfo and listeners. @param numRecords when known without counting `rdd` */
   protected reportInput(time: number, rdd: RDD<T>, metadata: Record<string, unknown> = {}, numRecords = rdd.count()): void {
     this.ssc.inputInfoTracker.reportInfo(time, { inputStreamId: this.id, numRecords, metadata });

@@ -83,6 +83,9 @@ export class InternalMapWithStateDStream<K, V, S, E> extends StatefulDStream<[K,
     this.deltaChainThreshold = this.ssc.conf.getNumber("spark.streaming.sessionByKey.deltaChainThreshold", DELTA_CHAIN_THRESHOLD);
   }
 
+  /** @internal */
+  override fingerprintParams(): unknown[] { return [this.partitioner.numPartitions, this.spec.getTimeout()]; }
+
   /** Spark's mapWithState default: 10 × the slide, not the generic "at least 10 s". @internal */
   protected override defaultCheckpointInterval(): number {
     return this.slideDuration * 10;

@@ -3,6 +3,7 @@ import { outputHooks } from "../output-hooks";
 import { RDD } from "../rdd/rdd";
 import { Time } from "../time/time";
 import { DStream } from "./dstream";
+import type { OutputHandle } from "../scheduler/output-operation";
 import { ForEachDStream } from "./foreach-dstream";
 
 const DASHES = "-------------------------------------------"; // 43, as Spark
@@ -31,12 +32,13 @@ declare module "./dstream" {
      *
      * ```
      * Pairs print as Scala tuples. In a notebook it becomes one live output under the cell.
+     * Returns the output's handle (`stop()`, `status()`).
      */
-    print(num?: number): void;
+    print(num?: number): OutputHandle;
   }
 }
 
-DStream.prototype.print = function <T>(this: DStream<T>, num = 10): void {
+DStream.prototype.print = function <T>(this: DStream<T>, num = 10): OutputHandle {
   const sink = outputHooks.createPrintSink?.(this as DStream<unknown>, num) ?? ((text: string) => { process.stdout.write(text); });
-  new ForEachDStream(this, (rdd: RDD<T>, time: Time) => sink(formatBatch(rdd as RDD<unknown>, time.milliseconds, num), time.milliseconds), "print", `print at ${this}`);
+  return new ForEachDStream(this, (rdd: RDD<T>, time: Time) => sink(formatBatch(rdd as RDD<unknown>, time.milliseconds, num), time.milliseconds), "print", `print at ${this}`).handle;
 };

@@ -22,6 +22,19 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
     ssc.receiverTracker.addRunner(this.supervisor);
   }
 
+  /** Starts the receiver: the stream joined a running graph. @internal */
+  override onJoin(): void {
+    super.onJoin();
+    this.supervisor.start();
+  }
+
+  /** Stops the receiver and forgets it: the stream left the graph. @internal */
+  override async onLeave(): Promise<void> {
+    this.ssc.receiverTracker.removeRunner(this.supervisor);
+    await this.supervisor.stop("Stopped by driver: the stream was removed");
+    await super.onLeave();
+  }
+
   protected compute(time: number): RDD<T> {
     // Spark: a batch before the graph's start time (recovery without a WAL) is empty.
     if (this.ssc.graph.startTime !== undefined && time < this.ssc.graph.startTime) return this.ssc.emptyRDD<T>();

@@ -61,9 +61,12 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
     // previous window: [windowStart − slide ........ previousEnd]
     // current window:                 [windowStart ........ time]
     // "old" batches leave (before windowStart), "new" ones enter (after previousEnd)
-    const oldRDDs = this.reducedStream.slice(windowStart - this.windowSlide, windowStart - step);
-    const newRDDs = this.reducedStream.slice(previousEnd + step, time);
-    const previous = this.getOrCompute(previousEnd) ?? this.ssc.emptyRDD<[K, V]>();
+    const before = this.getOrCompute(previousEnd);
+    // Without a previous window (the first one, or the first of a window added to a running
+    // context) the window is reduced from scratch over the batches its parent can give.
+    const oldRDDs = before ? this.reducedStream.slice(windowStart - this.windowSlide, windowStart - step) : [];
+    const newRDDs = this.reducedStream.slice(before ? previousEnd + step : windowStart, time);
+    const previous = before ?? this.ssc.emptyRDD<[K, V]>();
     const inputs = [previous, ...oldRDDs, ...newRDDs].map((r) => ({ partitions: r.partitions, partitioner: r.partitioner }));
     const { reduceFunc, invReduceFunc, filterFunc } = this.reducer;
     const merged = cogroup(inputs, this.partitioner).map((part) =>
@@ -110,6 +113,15 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
       const partitions = journal.read(t) as [K, V][][] | undefined;
       if (partitions) this.reducedStream.generatedRDDs.set(t, new RDD(partitions, this.ssc.rddContext, this.partitioner));
     }
+  }
+
+  /** @internal */
+  override fingerprintParams(): unknown[] { return [this.windowDuration, this.windowSlide, this.partitioner.numPartitions]; }
+
+  /** Takes over the previous windows and the reduced batches they add and subtract. @internal */
+  override adoptHistory(from: DStream<unknown>): void {
+    super.adoptHistory(from);
+    if (from instanceof ReducedWindowedDStream) this.reducedStream.adoptHistory(from.reducedStream);
   }
 
   private journal(): BatchJournal | undefined {

@@ -4,6 +4,7 @@ import * as v8 from "v8";
 import { formatValue } from "../rdd/compact-buffer";
 import { RDD } from "../rdd/rdd";
 import { DStream } from "./dstream";
+import type { OutputHandle } from "../scheduler/output-operation";
 import { ForEachDStream } from "./foreach-dstream";
 
 /** Spark's `rddToFileName`: `prefix-<ms>[.suffix]`, dropping empty parts. */
@@ -40,24 +41,25 @@ declare module "./dstream" {
     /**
      * Saves every batch as text: a directory `prefix-<batch ms>[.suffix]` with one `part-NNNNN`
      * file per partition, one element per line (pairs as `(k,v)`). Idempotent per batch time.
+     * Returns the output's handle.
      */
-    saveAsTextFiles(prefix: string, suffix?: string): void;
+    saveAsTextFiles(prefix: string, suffix?: string): OutputHandle;
     /**
      * Saves every batch as objects (v8-serialized arrays, one `part-NNNNN` per partition) in
-     * `prefix-<batch ms>[.suffix]`; read back with `readObjectFile(dir)`.
+     * `prefix-<batch ms>[.suffix]`; read back with `readObjectFile(dir)`. Returns the output's handle.
      */
-    saveAsObjectFiles(prefix: string, suffix?: string): void;
+    saveAsObjectFiles(prefix: string, suffix?: string): OutputHandle;
   }
 }
 
-DStream.prototype.saveAsTextFiles = function <T>(this: DStream<T>, prefix: string, suffix = ""): void {
-  new ForEachDStream(this, (rdd: RDD<T>, time) => {
+DStream.prototype.saveAsTextFiles = function <T>(this: DStream<T>, prefix: string, suffix = ""): OutputHandle {
+  return new ForEachDStream(this, (rdd: RDD<T>, time) => {
     writeBatchDir(rddToFileName(prefix, suffix, time.milliseconds), rdd.partitions.map((p) => Buffer.from(p.map((x) => formatValue(x) + "\n").join(""))));
-  }, "saveAsTextFiles", `saveAsTextFiles at ${this}`);
+  }, "saveAsTextFiles", `saveAsTextFiles at ${this}`).handle;
 };
 
-DStream.prototype.saveAsObjectFiles = function <T>(this: DStream<T>, prefix: string, suffix = ""): void {
-  new ForEachDStream(this, (rdd: RDD<T>, time) => {
+DStream.prototype.saveAsObjectFiles = function <T>(this: DStream<T>, prefix: string, suffix = ""): OutputHandle {
+  return new ForEachDStream(this, (rdd: RDD<T>, time) => {
     writeBatchDir(rddToFileName(prefix, suffix, time.milliseconds), rdd.partitions.map((p) => v8.serialize(p)));
-  }, "saveAsObjectFiles", `saveAsObjectFiles at ${this}`);
+  }, "saveAsObjectFiles", `saveAsObjectFiles at ${this}`).handle;
 };

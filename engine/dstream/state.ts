@@ -47,6 +47,9 @@ export class StateDStream<K, V, S> extends StatefulDStream<[K, V], [K, S]> {
     this.persist(StorageLevel.MEMORY_ONLY_SER);
   }
 
+  /** @internal */
+  override fingerprintParams(): unknown[] { return [this.partitioner.numPartitions, this.preservePartitioning]; }
+
   protected computeState(time: number, previous: RDD<[K, S]> | undefined): RDD<[K, S]> | undefined {
     const data = this.parent.getOrCompute(time);
     if (previous && !data) {

@@ -18,7 +18,13 @@ export class TransformedDStream<U> extends DStream<U> {
   get slideDuration(): number { return this.parents[0].slideDuration; }
 
   protected compute(time: number): RDD<U> | undefined {
-    const rdds = this.parents.map((p) => p.getOrCompute(time) ?? p.ssc.emptyRDD());
+    const rdds = this.parents.map((p) => {
+      const rdd = p.getOrCompute(time);
+      // Spark's TransformedDStream (and so join and cogroup) fails the batch rather than
+      // inventing an empty one.
+      if (!rdd) throw Errors.missingParentBatch(time, p.toString());
+      return rdd;
+    });
     const out = this.fn(rdds, new Time(time));
     if (out === null || out === undefined) throw Errors.transformReturnedNull();
     if (!(out instanceof RDD)) throw Errors.transformNotRDD(out);

@@ -1,3 +1,4 @@
+import { Errors } from "../errors/messages";
 import { RDD } from "../rdd/rdd";
 import { DStream } from "./dstream";
 
@@ -16,7 +17,7 @@ export class UnionDStream<T> extends DStream<T> {
     for (const p of this.parents) {
       const rdd = p.getOrCompute(time);
       // Spark fails the batch when a parent has no RDD at a valid time.
-      if (!rdd) throw new Error(`Could not generate RDD from a parent for unifying at time ${time} ms`);
+      if (!rdd) throw Errors.missingUnionBatch(time, p.toString());
       rdds.push(rdd);
     }
     return RDD.unionAll(rdds, this.ssc.rddContext);

@@ -34,6 +34,9 @@ export class WindowedDStream<T> extends DStream<T> {
     return this;
   }
 
+  /** @internal */
+  override fingerprintParams(): unknown[] { return [this.windowDuration, this.windowSlide]; }
+
   protected compute(time: number): RDD<T> {
     const rdds = this.parent.slice(time - this.windowDuration + this.parent.slideDuration, time);
     return unionOfWindow(rdds, this.ssc.rddContext);

@@ -40,6 +40,10 @@ export const Errors = {
     createError(TypeError, "Transform function must not return null. Return an empty RDD (ssc.emptyRDD()) instead to represent no element as the result of transformation.", "STREAM_ERR_TRANSFORM_NULL"),
   transformNotRDD: (value: unknown) =>
     createError(TypeError, `Transform function must return an RDD, got ${describe(value)}. Build one with rdd.map(...) or ssc.parallelize([...]).`, "STREAM_ERR_TRANSFORM_NOT_RDD"),
+  missingParentBatch: (time: number, parent: string) =>
+    createError(Error, `Couldn't generate RDD from parent at time ${ms(time)}: ${parent} has no batch at that time. Every stream that transform, transformWith, join or cogroup reads must have a batch at each of its batch times; give the missing one a batch (e.g. an empty RDD) or combine streams on the same grid.`, "STREAM_ERR_NO_PARENT_BATCH"),
+  missingUnionBatch: (time: number, parent: string) =>
+    createError(Error, `Could not generate RDD from a parent for unifying at time ${ms(time)}: ${parent} has no batch at that time. Every stream a union reads must have a batch at each of its batch times.`, "STREAM_ERR_NO_PARENT_BATCH"),
   checkpointDirNotSet: () =>
     createError(Error, "requirement failed: The checkpoint directory has not been set. Please set it by StreamingContext.checkpoint().", "STREAM_ERR_NO_CHECKPOINT_DIR"),
   checkpointIntervalTooLow: (cls: string, interval: number, slide: number) =>
@@ -50,6 +54,11 @@ export const Errors = {
     createError(RangeError, `requirement failed: The remember duration for ${cls} has been set to ${ms(remember)} which is not more than the checkpoint interval (${ms(interval)}). Please set it to a value higher than ${ms(interval)}.`, "STREAM_ERR_REMEMBER_TOO_SHORT"),
   changeAfterStart: (what: "storage level" | "checkpoint interval") =>
     createError(Error, `Cannot change ${what} of a DStream after streaming context has started. Set it before ssc.start().`, "STREAM_ERR_CHANGE_AFTER_START"),
+  // ---- live graph changes (issue 19) ----
+  outputInterrupted: (output: string, owner: string | undefined, time: number) =>
+    createError(Error, `The ${output}${owner ? ` defined by ${owner}` : ""} was interrupted while running its batch at ${ms(time)}, so it was stopped; the context and the other outputs go on, and stateful streams keep the state of the last completed batch. Fix the function (an endless loop?) and define the output again (re-run its cell).`, "STREAM_ERR_OUTPUT_INTERRUPTED"),
+  badOwner: (owner: unknown) =>
+    createError(TypeError, `An owner must be a non-empty string such as a notebook cell id, got ${describe(owner)}.`, "STREAM_ERR_BAD_ARGUMENT"),
   stopInListener: () =>
     createError(Error, "Cannot stop StreamingContext within listener bus thread. Stop it from outside the listener, e.g. with setImmediate(() => ssc.stop()).", "STREAM_ERR_STOP_IN_LISTENER"),
   queueStreamCheckpoint: () =>

@@ -42,8 +42,12 @@ export class JobGenerator {
     const ssc = this.ssc;
     let jobs;
     try {
+      // The batch boundary: streams and outputs defined or removed since the last batch join or
+      // leave the graph here, before this batch reads anything.
+      if (ssc.graph.hasPendingChanges) ssc.graph.applyChanges(time, this.lastGeneratedTime, (t) => ssc.jobScheduler.hasPendingUpTo(t));
       ssc.receiverTracker.allocateBlocksToBatch(time);
-      for (const input of ssc.graph.inputStreams) if (input.isTimeValid(time)) input.getOrCompute(time);
+      // An input no output reads yet (defined in a notebook cell before its outputs) is not on the grid.
+      for (const input of ssc.graph.inputStreams) if (input.isInitialized && input.isTimeValid(time)) input.getOrCompute(time);
       jobs = ssc.graph.generateJobs(time);
     } catch (e) {
       ssc.reportError(`Error generating jobs for time ${time} ms`, e instanceof Error ? e : new Error(String(e)));
@@ -62,9 +66,11 @@ export class JobGenerator {
   async onBatchCompletion(time: number): Promise<void> {
     const ssc = this.ssc;
     ssc.graph.clearMetadata(time);
-    const maxRemember = ssc.graph.maxInputRememberDuration();
-    ssc.receiverTracker.cleanupOldBatches(time - maxRemember);
-    ssc.inputInfoTracker.cleanup(time - maxRemember);
+    ssc.graph.retireDue((t) => ssc.jobScheduler.hasPendingUpTo(t, time));
+    const pin = ssc.graph.historyPin ?? Infinity;
+    const threshold = Math.min(time - ssc.graph.maxInputRememberDuration(), pin);
+    ssc.receiverTracker.cleanupOldBatches(threshold);
+    ssc.inputInfoTracker.cleanup(threshold);
     await ssc.recoveryHooks?.afterBatchCompleted?.(time);
   }
 

@@ -1,6 +1,10 @@
 import type { Job } from "../dstream/foreach-dstream";
+import { Errors } from "../errors/messages";
 import type { StreamingContext } from "../streaming-context";
 import { BatchInfo, OutputOperationInfo, StreamInputInfo } from "./batch-info";
+
+/** Node's code for a script that `vm`'s breakOnSigint ended (the kernel's Interrupt). */
+const INTERRUPTED = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
 
 interface JobSet {
   time: number;
@@ -26,6 +30,11 @@ export class JobScheduler {
 
   /** Batches submitted but not yet completed (the running one first). */
   get pendingTimes(): number[] { return this.queue.map((js) => js.time); }
+
+  /** True when a batch at or before `time` (other than `except`) is queued or running. */
+  hasPendingUpTo(time: number, except?: number): boolean {
+    return this.queue.some((js) => js.time <= time && js.time !== except);
+  }
 
   /** Queues batch `time`'s jobs; `submissionTime` is where its scheduling delay counts from. */
   submitJobSet(time: number, jobs: Job[], inputInfo: Map<number, StreamInputInfo>, submissionTime = this.ssc.clock.getTimeMillis()): void {
@@ -66,6 +75,27 @@ export class JobScheduler {
     }
   }
 
+  /**
+   * Counts a failed job against its output and tells listeners. A job whose user function was
+   * interrupted (the kernel's Interrupt ends it with ERR_SCRIPT_EXECUTION_INTERRUPTED) stops
+   * that output with a coded error; the context and the other outputs go on.
+   */
+  private jobFailed(job: Job, e: unknown): Error {
+    // An error thrown in another realm (a `vm` context, as the kernel's Interrupt) is no
+    // `instanceof Error` here but is one: keep it, with its code.
+    let err = e instanceof Error || (typeof e === "object" && e !== null && "message" in e && "stack" in e) ? e as Error : new Error(String(e));
+    const output = job.output;
+    if ((err as { code?: unknown }).code === INTERRUPTED && !stoppingErrors.has(err)) {
+      stoppingErrors.add(err);
+      const stopped = Errors.outputInterrupted(job.name, output.owner, job.time);
+      (stopped as Error & { cause?: unknown }).cause = err;
+      output.stopWithError(stopped);
+      err = stopped;
+    }
+    this.ssc.listenerBus.post("onOutputOperationFailed", { failure: output.recordFailure(job.time, err) });
+    return err;
+  }
+
   private async runJobSet(js: JobSet): Promise<void> {
     const bus = this.ssc.listenerBus;
     const clock = this.ssc.clock;
@@ -81,7 +111,7 @@ export class JobScheduler {
         await yieldToEventLoop();
         await job.run();
       } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e));
+        const err = this.jobFailed(job, e);
         op.failureReason = err.stack ?? err.message;
         this.ssc.reportError(`Error running job ${job.name} for time ${js.time} ms`, err);
       }
@@ -98,6 +128,9 @@ export class JobScheduler {
     }
   }
 }
+
+/** Errors that already stopped an output: another output reading the same failed batch sees them again. */
+const stoppingErrors = new WeakSet<object>();
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

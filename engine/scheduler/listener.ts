@@ -1,4 +1,5 @@
 import { BatchInfo, OutputOperationInfo } from "./batch-info";
+import type { OutputFailure, OutputInfo } from "./output-operation";
 
 /** A receiver's status as reported to listeners (Spark's ReceiverInfo). */
 export interface ReceiverInfo {
@@ -32,6 +33,16 @@ export interface StreamingListener {
   onBatchCompleted?(event: { batchInfo: BatchInfo }): void;
   onOutputOperationStarted?(event: { outputOperationInfo: OutputOperationInfo }): void;
   onOutputOperationCompleted?(event: { outputOperationInfo: OutputOperationInfo }): void;
+  /**
+   * An output's batch failed (its stream's computation or its function threw): the output's id,
+   * owner, the error, the batch time and the running failure count since the first failure.
+   * Posted before `onOutputOperationCompleted` of the same batch.
+   */
+  onOutputOperationFailed?(event: { failure: OutputFailure }): void;
+  /** An output left the graph (removed, stopped by its handle or by an error); `output.stopReason` says why. */
+  onOutputOperationStopped?(event: { output: OutputInfo }): void;
+  /** Streams joined or left the running graph at the batch boundary `time` (stream ids). */
+  onGraphChanged?(event: { time: number; added: number[]; removed: number[] }): void;
 }
 
 type EventName = keyof StreamingListener;

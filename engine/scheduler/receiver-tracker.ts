@@ -44,6 +44,13 @@ export class ReceiverTracker {
   /** Registers a receiver runner to be started with the context. */
   addRunner(runner: ReceiverRunner): void { this.runners.push(runner); }
 
+  /** Forgets a runner whose stream left the graph (its blocks not yet allocated are dropped). */
+  removeRunner(runner: ReceiverRunner): void {
+    const i = this.runners.indexOf(runner);
+    if (i >= 0) this.runners.splice(i, 1);
+    this.unallocated.delete(runner.streamId);
+  }
+
   /** Records stored by all receivers so far (tests wait on this before advancing a ManualClock). */
   numRecordsReceived(): number {
     return this.runners.reduce((n, r) => n + r.numRecordsReceived, 0);
