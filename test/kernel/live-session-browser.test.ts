@@ -318,16 +318,17 @@ const runawayFilter = `const spinning = lines.filter((line) => {
 });
 spinning.count().print();`;
 const CHECKPOINT = "checkpoints/live-totals";
-const recoveryContext = (port: number) => `import { Durations, StreamingContext } from "streamlab";
+const recoveryContext = (port: number) => `import { DStream, Durations, StreamingContext } from "streamlab";
 
+let words!: DStream<string>;
 const ssc = StreamingContext.getOrCreate("${CHECKPOINT}", () => {
   const ssc = new StreamingContext({ appName: "LiveTotals", master: "local[2]", batchDuration: Durations.seconds(1),
     conf: { "spark.streaming.receiver.writeAheadLog.enable": true } });
   ssc.checkpoint("${CHECKPOINT}");
+  words = ssc.socketTextStream("localhost", ${port}).flatMap((line) => line.split(" "));
+  words.count().print();
   return ssc;
 });
-const words = ssc.socketTextStream("localhost", ${port}).flatMap((line) => line.split(" "));
-words.count().print();
 ssc.start();`;
 const totalsCell = `const totals = words.mapToPair((w) => [w, 1]).updateStateByKey((ones: number[], total?: number) => ones.length + (total ?? 0));
 totals.display({ title: "Word totals", sortBy: "key", ascending: true, top: 50 });`;

