@@ -15,7 +15,10 @@ export interface CheckpointMetadata {
   /** Batches generated but not completed when the file was written (replayed on recovery). */
   pendingTimes: number[];
   conf: [string, string][];
+  /** Every stream now in the graph, those added after start included (they have a `joinTime`). */
   graph: StreamIdentity[];
+  /** The graph as it was at start (what `create()` builds again on recovery). */
+  startGraph?: StreamIdentity[];
   streams: StreamCheckpoint[];
 }
 

@@ -4,7 +4,8 @@ import { RDD } from "../rdd/rdd";
 import type { RecoveryHooks, StreamingContext } from "../streaming-context";
 import { CheckpointMetadata, StreamBatchData, StreamCheckpoint } from "./checkpoint-data";
 import { CheckpointWriter } from "./checkpoint-writer";
-import { fingerprintGraph } from "./graph-fingerprint";
+import { fingerprintGraph, StreamIdentity } from "./graph-fingerprint";
+import { LiveStreamRecovery } from "./live-recovery";
 import { replayBatches, replayTimes } from "./replay";
 import { installShutdownHook } from "./shutdown-hook";
 import { WriteAheadLog, writeAheadLogEnabled } from "./write-ahead-log";
@@ -35,23 +36,42 @@ export class CheckpointManager implements RecoveryHooks {
   /** The newest batch whose checkpoint was written. */
   private lastCompleted: number | undefined;
 
-  constructor(private readonly ssc: StreamingContext, private readonly plan?: RestorePlan) {}
+  /** The graph `create()` built, as it was at start: what a recovery compares its own with. */
+  private startGraph: StreamIdentity[] = [];
+  /** The streams the checkpointed run added after start, waiting to be defined again. */
+  private readonly live: LiveStreamRecovery | undefined;
+
+  constructor(private readonly ssc: StreamingContext, private readonly plan?: RestorePlan) {
+    if (plan) this.live = new LiveStreamRecovery(ssc, plan.metadata, plan.batches, (id, batch) => this.latestBatch.set(id, batch));
+  }
 
   start(ssc: StreamingContext): number {
     if (writeAheadLogEnabled(ssc.conf)) this.wal = WriteAheadLog.open(ssc);
     if (ssc.checkpointDir) this.writer = new CheckpointWriter(ssc.checkpointDir);
     this.removeShutdownHook = installShutdownHook(ssc);
+    // A stream that takes over the state of a removed one (a re-run cell) refers to its state
+    // file until it writes its own.
+    ssc.graph.onChange.push((change) => {
+      for (const a of change.added) {
+        const batch = a.adoptsFrom && this.latestBatch.get(a.adoptsFrom.id);
+        if (batch) this.latestBatch.set(a.id, batch);
+      }
+    });
     const plan = this.plan;
     if (!plan) {
       this.wal?.start(ssc.receiverTracker, undefined);
-      return ssc.jobGenerator.startFirstTime();
+      const first = ssc.jobGenerator.startFirstTime();
+      this.startGraph = fingerprintGraph(ssc.graph);
+      return first;
     }
     const cp = plan.metadata;
     ssc.graph.start(cp.zeroTime, cp.startTime);
+    this.startGraph = fingerprintGraph(ssc.graph);
     this.restoreStreams(plan);
-    const keepFrom = cp.checkpointTime - ssc.graph.maxInputRememberDuration();
+    const keepFrom = Math.min(cp.checkpointTime - ssc.graph.maxInputRememberDuration(), this.live?.oldestNeeded ?? Infinity);
     this.wal?.start(ssc.receiverTracker, (time) => time > keepFrom);
     const restartTime = ssc.jobGenerator.timer.getRestartTime(cp.zeroTime);
+    this.live?.install(restartTime);
     const times = replayTimes(cp, restartTime);
     replayBatches(ssc, times, new Set(cp.pendingTimes), cp.checkpointTime);
     return ssc.jobGenerator.timer.start(restartTime);
@@ -60,6 +80,7 @@ export class CheckpointManager implements RecoveryHooks {
   /** Writes the checkpoint of batch `time`, then trims the write-ahead log. */
   afterBatchCompleted(time: number): void {
     this.lastCompleted = time;
+    this.live?.expire(time);
     this.writeCheckpoint(time, false);
   }
 
@@ -88,7 +109,7 @@ export class CheckpointManager implements RecoveryHooks {
       if (state !== undefined || batch) streams.push({ id: s.id, state, batch });
     }
     writer.writeMetadata(time, this.metadata(time, streams), everyState);
-    this.wal?.trim(time - ssc.graph.maxInputRememberDuration());
+    this.wal?.trim(Math.min(time - ssc.graph.maxInputRememberDuration(), ssc.graph.historyPin ?? Infinity));
   }
 
   /**
@@ -111,6 +132,7 @@ export class CheckpointManager implements RecoveryHooks {
 
   private metadata(time: number, streams: StreamCheckpoint[]): CheckpointMetadata {
     const ssc = this.ssc;
+    const carried = this.live?.waiting ? this.live.carried() : undefined;
     return {
       version: 1,
       appName: ssc.appName,
@@ -121,8 +143,9 @@ export class CheckpointManager implements RecoveryHooks {
       checkpointTime: time,
       pendingTimes: ssc.jobScheduler.pendingTimes.filter((t) => t > time),
       conf: ssc.conf.getAll(),
-      graph: fingerprintGraph(ssc.graph),
-      streams,
+      graph: [...fingerprintGraph(ssc.graph), ...(carried?.identities ?? [])],
+      startGraph: this.startGraph,
+      streams: [...streams, ...(carried?.entries ?? [])],
     };
   }
 
@@ -131,7 +154,8 @@ export class CheckpointManager implements RecoveryHooks {
     const ssc = this.ssc;
     for (const entry of plan.metadata.streams) {
       if (!plan.streamIds.has(entry.id)) continue;
-      const stream = ssc.graph.streams[entry.id];
+      const stream = ssc.graph.streamById(entry.id);
+      if (!stream) continue;
       const data = plan.batches.get(entry.id);
       if (entry.batch && data) {
         const partitioner = data.hashPartitions ? new HashPartitioner(data.hashPartitions) : undefined;

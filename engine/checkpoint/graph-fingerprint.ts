@@ -20,6 +20,8 @@ export interface StreamIdentity {
   structure?: string;
   /** Who defined it (e.g. a notebook cell id). */
   owner?: string;
+  /** The public operation that created it, e.g. `updateStateByKey`. */
+  operation?: string;
   /** For a stream added while the context ran: the batch time it joined at. */
   joinTime?: number;
 }
@@ -34,6 +36,7 @@ export function fingerprintGraph(graph: DStreamGraph): StreamIdentity[] {
     stateful: s.checkpointDuration !== undefined,
     structure: structuralFingerprint(s),
     owner: s.owner,
+    operation: s.operation,
     joinTime: s.joinTime,
   }));
 }

@@ -4,7 +4,7 @@ import type { StreamingContext } from "../streaming-context";
 import { CheckpointMetadata, StreamBatchData } from "./checkpoint-data";
 import { CheckpointManager, RestorePlan } from "./checkpoint-manager";
 import { readCheckpointFile, readLatestCheckpoint } from "./checkpoint-reader";
-import { describeStream, diffFingerprints, fingerprintGraph, sameIdentity } from "./graph-fingerprint";
+import { describeStream, diffFingerprints, fingerprintGraph, sameIdentity, StreamIdentity } from "./graph-fingerprint";
 import { Errors } from "../errors/messages";
 import { writeAheadLogEnabled } from "./write-ahead-log";
 
@@ -46,12 +46,15 @@ export function getOrCreate(dir: string, create: () => StreamingContext, options
   if (!ssc.checkpointDir) ssc.checkpoint(dir);
   const cp = loaded.data;
   const current = fingerprintGraph(ssc.graph);
-  const differences = diffFingerprints(cp.graph, current);
+  // `create()` builds the graph as it was at start; streams added later are matched when the
+  // code that adds them runs again (see CheckpointManager).
+  const startGraph = cp.startGraph ?? cp.graph.filter((s) => s.joinTime === undefined);
+  const differences = diffFingerprints(startGraph, current);
   if (cp.batchDuration !== ssc.batchDuration) differences.unshift(`the batch interval changed from ${cp.batchDuration} ms to ${ssc.batchDuration} ms`);
-  const restorable = cp.graph.filter((s) => sameIdentity(s, current[s.id]));
+  const restorable = startGraph.filter((s) => sameIdentity(s, current[s.id]));
   let streamIds = new Set(restorable.map((s) => s.id));
   if (differences.length > 0) {
-    const unchangedStateful = cp.streams.filter((e) => e.batch && streamIds.has(e.id)).map((e) => describeStream(cp.graph[e.id]));
+    const unchangedStateful = cp.streams.filter((e) => e.batch && streamIds.has(e.id)).map((e) => describeStream(startGraph.find((g) => g.id === e.id) as StreamIdentity));
     if (options.restoreUnchangedState && cp.batchDuration === ssc.batchDuration) {
       log().warn(`Checkpoint: the graph changed since ${loaded.file} was written; restoring only ${unchangedStateful.join(", ") || "no stateful stream"}.`);
     } else if (options.createOnError) {

@@ -3,9 +3,10 @@ import * as os from "os";
 import * as path from "path";
 import {
   DStream, InputDStream, ManualClock, OutputFailure, OutputInfo, RDD, StateSpec, StreamingContext, TestInputStream,
-  outputHooks, setCurrentOwner, setLiveGraphDefault, setLogger,
+  outputHooks, setCurrentOwner, setLiveGraphDefault, setLogger, startLineServer,
 } from "../../engine";
 import { toPlain } from "../helpers/test-operation";
+import { waitUntil } from "../helpers/wait";
 
 // Live graph changes (issue 19, docs/live-graph.md), all in virtual time: streams and outputs
 // join and leave at batch boundaries, windows added live start from what their parents remember,
@@ -127,6 +128,35 @@ describe("streams and outputs join and leave at batch boundaries", () => {
     expect(both.batches).toEqual([[3000, [3, 70]], [4000, [4, 80]], [5000, [5]]]);
     expect(alone.batches).toEqual([[3000, [70]], [4000, [80]], [5000, []]]);
     expect(ssc.graph.inputStreams).toHaveLength(2);
+  });
+
+  it("a socket stream added live connects its receiver at the boundary; removing it disconnects (real loopback TCP)", async () => {
+    const server = await startLineServer({ lines: [] });
+    try {
+      const { ssc, clock, stream } = liveContext(numbers(5));
+      collect(stream);
+      ssc.start();
+      await clock.advance(1000);
+      setCurrentOwner("cell-2");
+      const lines = ssc.socketTextStream("127.0.0.1", server.port);
+      const words = collect(lines.flatMap((l) => l.split(" ")));
+      setCurrentOwner(undefined);
+      expect([lines.supervisor.isReceiverStarted(), ssc.graph.inputStreams.length]).toEqual([false, 1]);
+      await clock.advance(1000);
+      expect(ssc.graph.inputStreams.length).toBe(2);
+      await server.waitForConnections(1);
+      server.write("to be or");
+      await waitUntil(() => ssc.receiverTracker.numRecordsReceived() === 1, "the line to be received");
+      await clock.advance(1000);
+      expect(words.batches).toEqual([[2000, []], [3000, ["to", "be", "or"]]]);
+      const removal = ssc.removeOwnedBy("cell-2", "cell [2] re-ran");
+      await clock.advance(1000);
+      await removal.done;
+      await waitUntil(() => server.connections === 0, "the receiver to disconnect");
+      expect([ssc.graph.inputStreams.length, ssc.receiverTracker.numReceivers, words.batches.length]).toEqual([1, 0, 2]);
+    } finally {
+      await server.close();
+    }
   });
 
   it("removeOwnedBy removes an owner's streams and stops the outputs of other owners that read them", async () => {
