@@ -1,4 +1,5 @@
 import type { DStream } from "./dstream/dstream";
+import type { StreamingContext } from "./streaming-context";
 
 /** Where one print() output sends its text: Spark's exact console text for one batch. */
 export type PrintSink = (text: string, time: number) => void;
@@ -45,6 +46,11 @@ export interface OutputHooks {
    * it true (see `setLiveGraphDefault`).
    */
   liveGraphDefault?: boolean;
+  /**
+   * Called at the end of every StreamingContext's constructor. The kernel records which cell
+   * created each context, so re-running that cell stops it, and shows its outputs' failures.
+   */
+  onContextCreated?(ssc: StreamingContext): void;
 }
 
 /** The installed hooks; empty in plain Node. */

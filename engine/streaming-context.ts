@@ -175,6 +175,7 @@ export class StreamingContext {
       }
       this.listenerBus.post("onGraphChanged", { time: change.time, added: change.added.map((s) => s.id), removed: change.removed.map((s) => s.id) });
     });
+    outputHooks.onContextCreated?.(this);
   }
 
   /**

@@ -1,7 +1,9 @@
 import { DStream } from "../engine/dstream/dstream";
 import { ChartOptions, ChartPlan, batchRows, chartRows, chartSpec, normalizeChart } from "./chart-spec";
-import { liveForeach, waitingBundle } from "./display";
-import { createLiveOutput, MimeBundle } from "./live-output";
+import type { OutputHandle } from "../engine/scheduler/output-operation";
+import { defaultTitle, liveForeach } from "./display";
+import { MimeBundle } from "./live-output";
+import { Note } from "./output-view";
 import { cellText, Row } from "./table-model";
 import { renderSvg, VEGA_LITE_MIME, VegaLiteSpec } from "./vega-render";
 
@@ -17,7 +19,7 @@ declare module "../engine/dstream/dstream" {
      * coalesced and at most 5000 rows are sent. Outside a notebook it prints the summary.
      * @example totals.chart({ mark: "bar", x: "key", y: "value", top: 10 })
      */
-    chart(spec?: ChartOptions | Record<string, unknown>): void;
+    chart(spec?: ChartOptions | Record<string, unknown>): OutputHandle;
   }
 }
 
@@ -31,23 +33,35 @@ export function chartSummary(plan: ChartPlan, rows: Row[], time: number, count: 
 }
 
 /** The MIME bundle of one update: Vega-Lite v5 JSON, its SVG, the text summary. */
-export async function chartBundle(plan: ChartPlan, batches: Row[][], time: number, count: number): Promise<MimeBundle> {
+export async function chartBundle(plan: ChartPlan, batches: Row[][], time: number, count: number, notes: Note[] = []): Promise<MimeBundle> {
   const rows = chartRows(plan, batches);
-  const spec: VegaLiteSpec = chartSpec(plan, rows);
+  const spec: VegaLiteSpec = withSubtitle(chartSpec(plan, rows), notes);
   const { svg, warnings } = await renderSvg(spec);
-  const text = chartSummary(plan, rows, time, count) + warnings.map((w) => `\nwarning: ${w}`).join("");
+  const text = chartSummary(plan, rows, time, count) + warnings.map((w) => `\nwarning: ${w}`).join("") + notes.map((n) => `\n${n.text}`).join("");
   return { "text/plain": text, "image/svg+xml": svg, [VEGA_LITE_MIME]: spec };
 }
 
-DStream.prototype.chart = function <T>(this: DStream<T>, options: ChartOptions | Record<string, unknown> = {}): void {
+/**
+ * A chart shows its notes (an error, console lines, that it stopped) as its title's subtitle:
+ * frontends draw the Vega-Lite JSON (or the SVG) and never the text beside it.
+ */
+export function withSubtitle(spec: VegaLiteSpec, notes: Note[]): VegaLiteSpec {
+  if (notes.length === 0) return spec;
+  const lines = notes.flatMap((n) => n.text.split("\n")).slice(-12);
+  const title = spec.title;
+  const text = typeof title === "string" ? title : typeof title === "object" && title !== null ? (title as { text?: unknown }).text ?? "" : "";
+  const color = notes.some((n) => n.kind === "error") ? "#b00" : "#555";
+  return { ...spec, title: { text, subtitle: lines, subtitleColor: color, anchor: "start" } };
+}
+
+DStream.prototype.chart = function <T>(this: DStream<T>, options: ChartOptions | Record<string, unknown> = {}): OutputHandle {
   const plan = normalizeChart(options);
-  const title = (plan.kind === "options" && plan.title) || `chart of ${this}`;
-  const output = createLiveOutput(waitingBundle(title));
+  const title = (plan.kind === "options" && plan.title) || defaultTitle(this as DStream<unknown>);
   const batches: Row[][] = [];
-  liveForeach(this, output, title, (elements, time) => {
+  return liveForeach(this, "chart", title, (elements, time) => {
     batches.push(batchRows(elements, time));
     if (batches.length > plan.history) batches.shift();
     const retained = batches.slice();
-    return () => chartBundle(plan, retained, time, elements.length);
+    return (notes) => chartBundle(plan, retained, time, elements.length, notes);
   });
 };

@@ -2,7 +2,12 @@ import { DStream } from "../engine/dstream/dstream";
 import { RDD } from "../engine/rdd/rdd";
 import { Time } from "../engine/time/time";
 import { escapeHtml, htmlTable, textTable } from "./html";
-import { BundleRenderer, createLiveOutput, LiveOutput, MimeBundle } from "./live-output";
+import { withOperation } from "../engine/ownership";
+import type { OutputHandle } from "../engine/scheduler/output-operation";
+import { cellLabel, currentCell } from "./cells";
+import { MimeBundle } from "./live-output";
+import { bindView } from "./output-registry";
+import { NotedRenderer, OutputView, withNotes } from "./output-view";
 import { cellText, columnsOf, Row, selectRows, toRow } from "./table-model";
 
 /** Options of `dstream.display(...)`. */
@@ -23,10 +28,13 @@ declare module "../engine/dstream/dstream" {
      * A live table under the notebook cell that calls it, redrawn in place every batch: the batch
      * time, its record count and its first `top` rows (sorted with `sortBy`). Pairs show as
      * key/value columns, objects as their fields. Saved notebooks keep the last table (HTML and
-     * text). Outside a notebook it prints the table as text every batch.
+     * text). Outside a notebook it prints the table as text every batch. The title defaults to
+     * the stream's operation and cell (`reduceByKey · cell [4]`). A failing batch shows its error
+     * once in the table's place, then how many batches failed since when. Returns the output's
+     * handle: `.stop()` removes it.
      * @example totals.display({ title: "Word totals", sortBy: "value", top: 10 })
      */
-    display(options?: DisplayOptions): void;
+    display(options?: DisplayOptions): OutputHandle;
   }
 }
 
@@ -66,43 +74,37 @@ export function tableBundle(m: TableModel): MimeBundle {
   return { "text/plain": text, "text/html": html };
 }
 
-/** A failed batch, shown in the output it belongs to; the stream goes on. */
-export function errorBundle(title: string, time: number, error: unknown): MimeBundle {
-  const message = typeof error === "string" ? error : (error as Error)?.stack ?? String(error);
-  const head = `${title ? title + " · " : ""}Time: ${time} ms · the batch failed`;
-  return {
-    "text/plain": `${head}\n${message}`,
-    "text/html": `<div class="streamlab-display"><div>${escapeHtml(head)}</div><pre style="color:#b00">${escapeHtml(message)}</pre></div>`,
-  };
-}
-
 /** Placeholder until the first batch. */
 export function waitingBundle(title: string): MimeBundle {
   const text = `${title} · waiting for the first batch`;
   return { "text/plain": text, "text/html": `<div class="streamlab-display"><i>${escapeHtml(text)}</i></div>` };
 }
 
-/**
- * Registers a foreachRDD output that calls `onBatch(elements, time)` on every batch and redraws
- * `output` with the renderer it returns (rendering is lazy: coalesced updates skip it). A failing
- * batch is drawn as an error in the same output; as in Spark the stream goes on, and listeners
- * and awaitTermination see the error.
- */
-export function liveForeach<T>(stream: DStream<T>, output: LiveOutput, title: string, onBatch: (elements: T[], time: number) => BundleRenderer): void {
-  stream.foreachRDD((rdd: RDD<T>, time: Time) => {
-    output.update(onBatch(rdd.collect(), time.milliseconds));
-  });
-  // The batch's computation may fail before our function runs (in an operator upstream): the
-  // scheduler reports that as this output operation's failure.
-  const outputOpId = stream.ssc.graph.outputStreams.length - 1;
-  stream.ssc.addStreamingListener({
-    onOutputOperationCompleted: ({ outputOperationInfo: op }) => {
-      if (op.id === outputOpId && op.failureReason !== undefined) output.update(() => errorBundle(title, op.batchTime, op.failureReason));
-    },
-  });
+/** The default title of an output of `stream`: the operation that made it and the cell, e.g. `reduceByKey · cell [4]`. */
+export function defaultTitle(stream: DStream<unknown>): string | undefined {
+  const cell = currentCell();
+  return cell ? `${stream.operation} · ${cellLabel(cell)}` : undefined;
 }
 
-DStream.prototype.display = function <T>(this: DStream<T>, options: DisplayOptions = {}): void {
-  const output = createLiveOutput(waitingBundle(options.title ?? `display of ${this}`));
-  liveForeach(this, output, options.title ?? "", (elements, time) => () => tableBundle(tableModel(elements, time, options)));
+/**
+ * Registers a foreachRDD output that calls `onBatch(elements, time)` on every batch and shows what
+ * it returns in a live view (rendering is lazy: coalesced updates skip it). The view's display is
+ * made only once the output was defined without error, so a failed definition leaves no
+ * placeholder behind. A failing batch is shown in the same view (the first error in full, then a
+ * running count); as in Spark the stream goes on, and listeners and awaitTermination see the error.
+ */
+export function liveForeach<T>(stream: DStream<T>, operation: string, title: string | undefined, onBatch: (elements: T[], time: number) => NotedRenderer): OutputHandle {
+  let view: OutputView | undefined;
+  const handle = withOperation(operation, () => stream.foreachRDD((rdd: RDD<T>, time: Time) => {
+    view?.show(onBatch(rdd.collect(), time.milliseconds));
+  }));
+  const name = title ?? `${operation} of ${stream}`;
+  view = OutputView.create(name, waitingBundle(name));
+  bindView(handle.owner, handle.id, view);
+  return handle;
+}
+
+DStream.prototype.display = function <T>(this: DStream<T>, options: DisplayOptions = {}): OutputHandle {
+  const title = options.title ?? defaultTitle(this as DStream<unknown>);
+  return liveForeach(this, "display", title, (elements, time) => (notes) => withNotes(tableBundle(tableModel(elements, time, { ...options, title: title ?? "" })), notes));
 };

@@ -10,5 +10,7 @@ import "./display";
 export type { DisplayOptions } from "./display";
 import "./chart";
 export type { ChartOptions } from "./chart-spec";
+import "./print-output";
+export type { PrintOptions } from "./print-output";
 import "./dashboard";
 export type { DashboardOptions } from "./dashboard";

@@ -1,3 +1,5 @@
+import type { CellRun } from "./cells";
+
 /**
  * A live output: one place under a notebook cell that each batch redraws (a Jupyter display id),
  * or, outside a kernel, a plain-text fallback on stdout.
@@ -20,8 +22,11 @@ export interface LiveOutput {
   flush(): Promise<void>;
 }
 
-/** How the environment creates live outputs. The kernel runtime installs the Jupyter one. */
-export type LiveOutputFactory = (initial: MimeBundle) => LiveOutput;
+/**
+ * How the environment creates live outputs. The kernel runtime installs the Jupyter one; `cell`
+ * is the cell run the output shows under (default: the one running the code now).
+ */
+export type LiveOutputFactory = (initial: MimeBundle, cell?: CellRun) => LiveOutput;
 
 /**
  * Outside a kernel (plain Node, `streamlab submit`): every redraw writes its text/plain to stdout,
@@ -55,8 +60,8 @@ export function inNotebook(): boolean {
  * Creates a live output showing `initial` at once. Call it while the defining cell runs: in
  * Jupyter, a display first written after its cell finished lands in whichever cell ran last.
  */
-export function createLiveOutput(initial: MimeBundle): LiveOutput {
-  const output = factory(initial);
+export function createLiveOutput(initial: MimeBundle, cell?: CellRun): LiveOutput {
+  const output = factory(initial, cell);
   created.add(output);
   return output;
 }

@@ -1,17 +1,35 @@
-import { outputHooks } from "../engine/output-hooks";
+import { outputHooks, setLiveGraphDefault } from "../engine/output-hooks";
 import { StreamingContext } from "../engine/streaming-context";
+import { installConsoleRouting, installLogRouting, runJobInterruptibly } from "./background";
+import { CellRun, cellLabel, currentCell, executingCell } from "./cells";
 import { DisplayPort, JupyterDisplay } from "./jupyter-display";
 import { flushLiveOutputs, setLiveOutputFactory } from "./live-output";
+import { contextCreated } from "./rerun";
 import { installRequireHook, installTypeResolution } from "./module-resolution";
-import { createPrintOutput } from "./print-output";
+import { createPrintOutput, installPrint } from "./print-output";
 import { installProtocolFixes } from "./tslab-protocol";
 
 /** How long kernel shutdown waits for the active context's graceful stop (Jupyter kills at 5 s). */
 const SHUTDOWN_STOP_TIMEOUT_MS = 4000;
 
 interface TslabJupyter {
-  lastWriteDisplayData: DisplayPort | null;
   ZmqServer: { prototype: { close(): void } };
+}
+
+/**
+ * Where one display's messages go. It is created under `cell` (display_data parented to that
+ * cell's request). Its updates are parented to the cell executing at that moment, if any: nbclient
+ * (and so every saved notebook) keeps only the messages of the cell it is running, and applies an
+ * update_display_data to the earlier output by its display id; no frontend renders an update under
+ * the cell it is parented to. With no cell executing they go to the defining cell's request.
+ * Once that cell has run again its displays are gone from the screen: nothing more is sent.
+ */
+function displayPort(cell: CellRun | undefined): DisplayPort {
+  return (content, update) => {
+    if (!cell || cell.replaced) return;
+    const target = update ? executingCell() ?? cell : cell;
+    target.send(update ? "update_display_data" : "display_data", content as unknown as Record<string, unknown>);
+  };
 }
 
 /**
@@ -27,16 +45,29 @@ export function installRuntime(): void {
   installTypeResolution();
   installProtocolFixes();
   const jupyter = require("tslab/dist/jupyter.js") as TslabJupyter;
-  // The writer of the cell executing now: updates then reach nbclient (which only reads the
-  // current cell's messages); JupyterLab routes them by display id to the defining cell anyway.
-  const port: DisplayPort = (content, update) => jupyter.lastWriteDisplayData?.(content, update);
-  setLiveOutputFactory((initial) => new JupyterDisplay(port, initial));
+  setLiveOutputFactory((initial, cell) => new JupyterDisplay(displayPort(cell ?? currentCell()), initial));
   outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num);
+  installPrint();
+  installConsoleRouting();
+  installLogRouting();
+  setLiveGraphDefault(true);
+  outputHooks.onContextCreated = contextCreated;
+  outputHooks.runJob = runJobInterruptibly;
+  outputHooks.describeCallSite = () => {
+    const cell = currentCell();
+    if (!cell) return undefined;
+    const label = cellLabel(cell);
+    return `${label}. In a notebook, re-running ${label} replaces that context (stopped gracefully, its checkpoint written); or run \`await StreamingContext.stopActive()\` before starting another one`;
+  };
   flushOutputsOnStop();
   installShutdown(jupyter);
 }
 
-/** `await ssc.stop()` resolves once every live output shows the last batch (see flushLiveOutputs). */
+/**
+ * `await ssc.stop()` resolves once every live output shows the last batch (see flushLiveOutputs).
+ * A stop the user asked for leaves the outputs as they are; one the kernel made (a re-run cell
+ * replaced the context) marks them stopped, with the reason (rerun.ts).
+ */
 function flushOutputsOnStop(): void {
   const stop = StreamingContext.prototype.stop as (this: StreamingContext, ...args: unknown[]) => Promise<void>;
   StreamingContext.prototype.stop = function (this: StreamingContext, ...args: unknown[]): Promise<void> {

@@ -1,5 +1,11 @@
 import * as util from "util";
+import { setCurrentOwner } from "../engine/ownership";
+import { processWrite } from "./background";
+import { CellExecutor, CellInterrupted, ConverterSet, createCellExecutor, ExecutorConsole } from "./cell-executor";
+import { CellRun, cellLabel, executingCell, scopes, setExecuting } from "./cells";
+import { cellTraceback, recordCellCode } from "./error-text";
 import { packageRoot } from "./package-root";
+import { replacePrevious } from "./rerun";
 
 /**
  * Brings tslab's replies closer to the Jupyter messaging protocol (v5.3), the way ipykernel
@@ -15,7 +21,17 @@ import { packageRoot } from "./package-root";
  * - execute_request's `stop_on_error: false` is honoured (nbclient sends it for cells that may
  *   fail): the next cells run. tslab aborted every request for 200 ms after any failure;
  * - an aborted request's reply says `status: "aborted"`, as ipykernel's does and frontends expect
- *   (tslab wrote "abort", the messaging docs' typo, jupyter_client#1063).
+ *   (tslab wrote "abort", the messaging docs' typo, jupyter_client#1063);
+ * - shell requests are handled one after the other, as ipykernel does: each one's `busy` is sent
+ *   when it starts and its `idle` when it ends, so the status stays Busy while any cell runs
+ *   (tslab announced every queued request at once: the previous cell's idle arrived after the
+ *   next cell's busy, and the status bar said Idle under a running cell). Control requests
+ *   (shutdown) are not queued;
+ * - each execution knows its notebook cell (`cellId` in the request's metadata) and runs in that
+ *   cell's scope (cells.ts): the engine's owner is set around it, a re-run first replaces what
+ *   the cell's previous run defined (rerun.ts), and its output goes to its own request;
+ * - failed cells show the error's name, code and message and the user's frames (error-text.ts);
+ * - execute_input is sent (tslab sent none), as ipykernel does: JupyterLab times cells from it.
  */
 
 interface ZmqMessage {
@@ -40,17 +56,20 @@ interface HandlerLike {
   handleExecuteImpl(req: unknown, writeStream: StreamWriter, writeDisplayData: DisplayWriter): Promise<unknown>;
 }
 type StreamWriter = (name: string, text: string) => void;
-type DisplayWriter = ((data: unknown, update: boolean) => void) & { cell?: CellRun };
-interface ExecutorConsole { log(...a: unknown[]): void; error(...a: unknown[]): void }
+type DisplayWriter = ((data: unknown, update: boolean) => void) & { cell?: Execution };
 
-/** One execute_request while it runs. */
-interface CellRun {
-  send(msgType: string, content: Record<string, unknown>): void;
+/** One execute_request while it runs: its cell run and what its code reported. */
+interface Execution extends CellRun {
   handler: HandlerLike;
   errors: Array<{ ename: string; evalue: string; traceback: string[] }>;
 }
 
-let current: CellRun | undefined;
+/** tslab fails a cell with its ExecutionCount (not exported); isExecutionCount recognizes this one too. */
+class ExecutionCount {
+  constructor(readonly count: number) {}
+}
+
+let current: Execution | undefined;
 
 /** Installs the protocol fixes into tslab's modules; call before startKernel. */
 export function installProtocolFixes(): void {
@@ -66,10 +85,28 @@ export function installProtocolFixes(): void {
     return { status: "ok", ...reply, implementation: "streamlab", implementation_version: version, banner: `TypeScript (streamlab ${version}, tslab, TypeScript ${tsVersion}, Node ${process.version})` };
   };
 
-  const handleExecuteImpl = jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl;
-  jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl = function (this: HandlerLike, req: unknown, writeStream: StreamWriter, writeDisplayData: DisplayWriter) {
-    current = writeDisplayData.cell;
-    return handleExecuteImpl.call(this, req, writeStream, writeDisplayData);
+  // tslab's handleExecuteImpl, run in the cell's scope with the engine's owner set, after the
+  // previous run of the same cell was replaced. Output is routed by scope (background.ts), not by
+  // swapping process.stdout.write for the latest cell's.
+  jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl = async function (this: HandlerLike & { executor: CellExecutor }, req: { code: string }, _writeStream: StreamWriter, writeDisplayData: DisplayWriter) {
+    const cell = writeDisplayData.cell as Execution;
+    current = cell;
+    jupyter.lastWriteDisplayData = writeDisplayData;
+    cell.count = ++this.execCount;
+    // As ipykernel: the code and its execution count, before anything the code shows.
+    cell.send("execute_input", { code: req.code, execution_count: cell.count });
+    setExecuting(cell);
+    const label = cellLabel(cell);
+    await replacePrevious(cell);
+    const previousOwner = setCurrentOwner(label);
+    try {
+      const ok = await scopes.run({ kind: "cell", cell }, () =>
+        this.executor.execute(req.code, { fileName: label, onCompiled: (js) => recordCellCode(label, req.code, js) }));
+      if (!ok) throw new ExecutionCount(cell.count);
+      return new ExecutionCount(cell.count);
+    } finally {
+      setCurrentOwner(previousOwner);
+    }
   };
 
   const { TaskCanceledError } = require("tslab/dist/util.js") as { TaskCanceledError: new () => Error };
@@ -104,10 +141,18 @@ export function installProtocolFixes(): void {
       m.content = content;
       m.signAndSend(this.connInfo.key, this.iopub);
     };
-    const cell: CellRun = { send, handler: this.handler, errors: [] };
+    const metadata = (msg as unknown as { metadata?: { cellId?: unknown } }).metadata;
+    const cellId = typeof metadata?.cellId === "string" && metadata.cellId !== "" ? metadata.cellId : String(msg.header.msg_id);
+    const cell: Execution = { cellId, count: 0, send, finished: false, replaced: false, handler: this.handler, errors: [] };
     const writeStream: StreamWriter = (name, text) => send("stream", { name, text });
     const writeDisplayData: DisplayWriter = Object.assign((data: unknown, update: boolean) => send(update ? "update_display_data" : "display_data", data as Record<string, unknown>), { cell });
-    const content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
+    let content: Record<string, unknown>;
+    try {
+      content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
+    } finally {
+      if (executingCell() === cell) setExecuting(undefined);
+      if (current === cell) current = undefined;
+    }
     if (content.status === "error") {
       const err = cell.errors[0] ?? { ename: "Error", evalue: "The cell failed.", traceback: [] };
       const traceback = cell.errors.flatMap((e) => e.traceback);
@@ -121,6 +166,7 @@ export function installProtocolFixes(): void {
     reply.header.msg_type = "execute_reply";
     reply.content = content;
     reply.signAndSend(this.connInfo.key, sock);
+    cell.finished = true;
   };
 
   jupyter.ZmqServer.prototype.handleCommInfoRequest = function (this: ZmqServerLike, sock: unknown, msg: ZmqMessage) {
@@ -132,8 +178,7 @@ export function installProtocolFixes(): void {
 
   installHistoryReply(jupyter.ZmqServer.prototype);
 
-  const createExecutor = executor.createExecutor;
-  executor.createExecutor = (rootDir: string, convs: unknown, _console: ExecutorConsole) => createExecutor(rootDir, convs, executorConsole);
+  executor.createExecutor = (rootDir: string, convs: ConverterSet) => createCellExecutor(rootDir, convs, executorConsole);
 }
 
 /** tslab's handleExecuteImpl fails with its ExecutionCount (not exported) when a cell fails. */
@@ -162,7 +207,7 @@ function installHistoryReply(server: ZmqServerLike & { handleShellMessage(sock: 
     publishStatus.call(this, status, parent);
   };
   const handleShellMessage = server.handleShellMessage;
-  server.handleShellMessage = async function (this: ZmqServerLike, sock: unknown, ...raw: Buffer[]) {
+  const handleOne = async function (this: ZmqServerLike, sock: unknown, ...raw: Buffer[]) {
     if (!messageClass || rawMsgType(raw) !== "history_request") return handleShellMessage.call(this, sock, ...raw);
     const msg = messageClass.fromRaw(this.connInfo.key, raw); // verifies the signature
     this.publishStatus("busy", msg);
@@ -172,6 +217,14 @@ function installHistoryReply(server: ZmqServerLike & { handleShellMessage(sock: 
     reply.signAndSend(this.connInfo.key, sock);
     this.publishStatus("idle", msg);
   };
+  // One shell request at a time, in arrival order (tslab's receive loop does not await them).
+  let queue: Promise<void> = Promise.resolve();
+  server.handleShellMessage = function (this: ZmqServerLike & { control?: unknown }, sock: unknown, ...raw: Buffer[]) {
+    if (sock === this.control) return handleOne.call(this, sock, ...raw);
+    const next = () => handleOne.call(this, sock, ...raw).catch((e) => { processWrite.stderr(`streamlab: handling a shell message failed: ${(e as Error)?.stack ?? e}\n`); });
+    queue = queue.then(next, next);
+    return queue;
+  };
 }
 
 /** The console tslab's executor reports through: only its own messages, never the user's. */
@@ -179,8 +232,11 @@ const executorConsole: ExecutorConsole = {
   // The executor logs exactly one thing: the value of the cell's last expression.
   log(value: unknown) {
     if (!current) return void console.log(value);
+    // Output operations return a handle where Spark returns Unit: `counts.print()` as a cell's
+    // last line shows nothing, as in Spark's shell.
+    if (isOutputHandle(value)) return;
     const text = typeof value === "string" ? value : util.inspect(value);
-    current.send("execute_result", { execution_count: current.handler.execCount, data: { "text/plain": text }, metadata: {} });
+    current.send("execute_result", { execution_count: current.count, data: { "text/plain": text }, metadata: {} });
   },
   error(...args: unknown[]) {
     if (!current) return void console.error(...args);
@@ -188,11 +244,15 @@ const executorConsole: ExecutorConsole = {
   },
 };
 
+function isOutputHandle(v: unknown): boolean {
+  const h = v as { stop?: unknown; status?: unknown; id?: unknown } | null;
+  return typeof h === "object" && h !== null && typeof h.stop === "function" && typeof h.status === "function" && typeof h.id === "number";
+}
+
 function describeError(args: unknown[]): { ename: string; evalue: string; traceback: string[] } {
   const [first] = args;
-  if (args.length === 1 && first instanceof Error) {
-    return { ename: first.name, evalue: first.message, traceback: (first.stack ?? `${first.name}: ${first.message}`).split("\n") };
-  }
+  if (args.length === 1 && first instanceof CellInterrupted) return { ename: first.name, evalue: first.message, traceback: [`${first.name}: ${first.message}`] };
+  if (args.length === 1 && first instanceof Error) return { ename: first.name, evalue: first.message, traceback: cellTraceback(first) };
   if (args.length === 1 && first !== null && typeof first === "object" && "message" in first) {
     const e = first as { name?: unknown; message: unknown; stack?: unknown };
     return { ename: String(e.name ?? "Error"), evalue: String(e.message), traceback: String(e.stack ?? e.message).split("\n") };

@@ -1,0 +1,32 @@
+import { describeWithVenv, runPython } from "./venv";
+
+// The scenarios are in test_live_notebook.py (jupyter_client drives a real streamlab kernel, with
+// JupyterLab's cellId in each execute_request); each Python test method is one jest test.
+describeWithVenv("a live notebook at the protocol level (jupyter_client, cellId per cell)", () => {
+  const run = async (method: string) => {
+    const { code, output } = await runPython(["-m", "unittest", "-v", `test_live_notebook.LiveNotebookTest.${method}`], 120_000);
+    if (code !== 0) throw new Error(`${method} failed (exit ${code}):\n${output}`);
+    expect(output).toMatch(/^OK$/m);
+  };
+
+  it("busy and idle follow each request in order: the next cell's busy comes after the previous one's idle", () =>
+    run("test_busy_idle_follow_each_request_in_order"));
+
+  it("a throwing map shows its error once in its own display, then a running count; `1 + 1` shows only 2; no background message carries an unrelated cell's parent", () =>
+    run("test_background_messages_never_carry_an_unrelated_cells_parent"));
+
+  it("re-running a cell with the same cellId three times leaves one live display per output and the same outputs running", () =>
+    run("test_rerun_with_the_same_cell_id_leaves_one_live_display"));
+
+  it("re-running the context cell stops that context first; a later cell's output says why it stopped", () =>
+    run("test_rerun_of_the_context_cell_replaces_the_context"));
+
+  it("Interrupt ends an endless loop in a batch within 2 s; that output stops with its code and cell; the others keep updating", () =>
+    run("test_interrupt_ends_an_endless_loop_in_a_batch"));
+
+  it("Interrupt during awaitTermination ends the wait without a stack and keeps the cell's variables", () =>
+    run("test_interrupt_during_await_termination_keeps_the_variables"));
+
+  it("a failed cell keeps the imports and values declared before the failing line", () =>
+    run("test_a_failed_cell_keeps_what_ran_before_the_failure"));
+});

@@ -1,0 +1,280 @@
+"""A live notebook at the protocol level: a real `streamlab` kernel driven by jupyter_client the way
+JupyterLab drives it (execute_requests carry the cell's `cellId` in their metadata). Run by
+test/kernel/live-notebook.test.ts, one jest test per method.
+
+Every message is kept with its arrival time, so each test can assert which request it belongs to
+(its parent header) as well as what it says.
+"""
+import os
+import re
+import signal
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+from jupyter_client.manager import start_new_kernel
+
+BATCH_MS = 300
+
+# A context on a queue of words that never runs dry: the queue refills itself every batch.
+CONTEXT_CELL = """import {{ StreamingContext, Durations }} from "streamlab";
+const ssc = new StreamingContext({{ appName: "live", master: "local[2]", batchDuration: {batch} }});
+const queue: string[][] = [];
+const words = ssc.queueStream(queue, true, ["hello", "bye", "hello"]);
+const counts = words.countByValue();
+counts.display({{ title: "counts", sortBy: "key", ascending: true }});
+ssc.start();
+"""
+
+
+class LiveNotebookTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.km, self.kc = start_new_kernel(kernel_name="streamlab", cwd=self.tmp.name)
+        self.iopub = []  # (arrival time, message)
+        self.cells = {}
+
+    def tearDown(self):
+        try:
+            self.kc.stop_channels()
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=True)
+        finally:
+            self.tmp.cleanup()
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def cell_id(self, name):
+        """A stable cellId per notebook cell name, as JupyterLab sends."""
+        return self.cells.setdefault(name, str(uuid.uuid4()))
+
+    def send(self, code, cell=None, stop_on_error=True):
+        """Sends an execute_request for `cell` (a name) without waiting; returns its msg_id."""
+        content = dict(code=code, silent=False, store_history=True, user_expressions={}, allow_stdin=False, stop_on_error=stop_on_error)
+        msg = self.kc.session.msg("execute_request", content)
+        if cell is not None:
+            msg["metadata"]["cellId"] = self.cell_id(cell)
+        self.kc.shell_channel.send(msg)
+        return msg["header"]["msg_id"]
+
+    def pump(self, seconds):
+        """Reads IOPub for `seconds`."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                self.iopub.append((time.time(), self.kc.get_iopub_msg(timeout=max(0.01, deadline - time.time()))))
+            except Exception:
+                pass
+
+    def reply(self, msg_id, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            msg = self.kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+
+    def wait_idle(self, msg_id, timeout=30):
+        """Reads IOPub until the idle status of `msg_id`."""
+        deadline = time.time() + timeout
+        while True:
+            self.assertGreater(deadline - time.time(), 0, "no idle for " + msg_id)
+            try:
+                msg = self.kc.get_iopub_msg(timeout=max(0.05, deadline - time.time()))
+            except Exception:
+                continue
+            self.iopub.append((time.time(), msg))
+            if msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == msg_id and msg["content"]["execution_state"] == "idle":
+                return
+
+    def execute(self, code, cell=None, timeout=30, stop_on_error=True):
+        """Runs a cell to its idle; returns (reply content, the IOPub messages parented to it)."""
+        msg_id = self.send(code, cell, stop_on_error)
+        reply = self.reply(msg_id, timeout)
+        self.wait_idle(msg_id, timeout)
+        return reply["content"], self.of(msg_id)
+
+    def of(self, msg_id):
+        return [m for _, m in self.iopub if m["parent_header"].get("msg_id") == msg_id]
+
+    def displays(self, msgs):
+        return [m for m in msgs if m["msg_type"] == "display_data"]
+
+    def updates(self, display_id, since=0.0):
+        return [m for t, m in self.iopub if t >= since and m["msg_type"] == "update_display_data" and m["content"]["transient"]["display_id"] == display_id]
+
+    def wait_for_update(self, display_id, pattern, timeout=20):
+        """Reads IOPub until an update of `display_id` whose text/plain matches; returns that text."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for _, m in reversed(self.iopub):
+                if m["msg_type"] == "update_display_data" and m["content"]["transient"]["display_id"] == display_id:
+                    text = m["content"]["data"]["text/plain"]
+                    if re.search(pattern, text):
+                        return text
+                    break
+            self.pump(0.2)
+        self.fail(f"no update of {display_id} matching {pattern!r} in {timeout} s; last: {[m['content']['data']['text/plain'] for m in self.updates(display_id)][-1:]}")
+
+    def start_context(self):
+        reply, msgs = self.execute(CONTEXT_CELL.format(batch=BATCH_MS), cell="context")
+        self.assertEqual(reply["status"], "ok", reply)
+        shown = self.displays(msgs)
+        self.assertEqual(len(shown), 1, [m["msg_type"] for m in msgs])
+        display_id = shown[0]["content"]["transient"]["display_id"]
+        self.wait_for_update(display_id, r"hello\s+2")
+        return display_id
+
+    # ---- protocol ---------------------------------------------------------------------------
+
+    def test_busy_idle_follow_each_request_in_order(self):
+        """Queued requests: each one's busy comes after the previous one's idle, so the status
+        bar says Busy while any cell runs."""
+        self.pump(0.5)
+        first = self.send("await new Promise((r) => setTimeout(r, 800)); 1", cell="a")
+        second = self.send("2", cell="b")
+        self.reply(first)
+        self.reply(second)
+        self.wait_idle(second)
+        states = [(m["parent_header"]["msg_id"], m["content"]["execution_state"]) for _, m in self.iopub
+                  if m["msg_type"] == "status" and m["parent_header"].get("msg_id") in (first, second)]
+        self.assertEqual(states, [(first, "busy"), (first, "idle"), (second, "busy"), (second, "idle")])
+        for msg_id in (first, second):
+            own = self.of(msg_id)
+            self.assertEqual(own[0]["msg_type"], "status")
+            self.assertEqual(own[-1]["content"].get("execution_state"), "idle")
+
+    def test_background_messages_never_carry_an_unrelated_cells_parent(self):
+        """A map that throws on "bye": its error shows once, in its own display, then a running
+        count; an unrelated `1 + 1` gets exactly busy, execute_input, its result 2, idle; while no
+        cell runs, updates go to the request of the cell that defined the output."""
+        counts_display = self.start_context()
+        reply, msgs = self.execute(
+            'words.map((w) => { if (w === "bye") throw new Error("cannot handle " + w); return w; }).print();', cell="failing")
+        self.assertEqual(reply["status"], "ok", reply)
+        failing_request = msgs[0]["parent_header"]["msg_id"]
+        print_displays = self.displays(msgs)
+        self.assertEqual(len(print_displays), 1)
+        print_id = print_displays[0]["content"]["transient"]["display_id"]
+        text = self.wait_for_update(print_id, r"failed in [3-9]\d* batches since")
+        self.assertEqual(len(re.findall(r"cannot handle bye", text)), 2, text)  # the first error, and "last: ..."
+        self.assertIn("Error: cannot handle bye", text)
+        self.assertRegex(text, r"in cell \[\d+\] line 1: words\.map")
+        self.pump(1.0)
+
+        reply, own = self.execute("1 + 1", cell="unrelated")
+        self.assertEqual(reply["status"], "ok")
+        self.assertEqual([m["msg_type"] for m in own], ["status", "execute_input", "execute_result", "status"])
+        self.assertEqual(own[2]["content"]["data"]["text/plain"], "2")
+        self.pump(1.5)
+
+        # Nothing else was ever parented to `1 + 1`, and no stream/error went anywhere.
+        self.assertEqual([m["msg_type"] for _, m in self.iopub if m["msg_type"] in ("stream", "error")], [])
+        # With no cell running, each update goes to the request that defined its display.
+        idle_updates = [m for m in self.updates(print_id)[-3:]]
+        self.assertTrue(idle_updates)
+        for m in idle_updates:
+            self.assertEqual(m["parent_header"]["msg_id"], failing_request)
+        # The counts table goes on.
+        self.wait_for_update(counts_display, r"hello\s+2")
+
+    def test_rerun_with_the_same_cell_id_leaves_one_live_display(self):
+        """Re-running a cell replaces what its previous run defined: one live display per output,
+        the old displays get no more updates, the outputs count stays the same."""
+        self.start_context()
+        code = 'words.filter((w) => w === "hello").count().display({ title: "hellos" });'
+        ids = []
+        for _ in range(3):
+            reply, msgs = self.execute(code, cell="explore")
+            self.assertEqual(reply["status"], "ok", reply)
+            ids.append(self.displays(msgs)[0]["content"]["transient"]["display_id"])
+        self.wait_for_update(ids[-1], r"hellos · Time")
+        self.pump(2 * BATCH_MS / 1000 + 0.5)
+        settled = time.time()
+        self.pump(3 * BATCH_MS / 1000 + 0.5)
+        self.assertEqual([len(self.updates(i, settled)) for i in ids[:-1]], [0, 0])
+        self.assertGreater(len(self.updates(ids[-1], settled)), 1)
+        reply, own = self.execute('ssc.outputs().filter((o) => o.status === "running").map((o) => o.name + "@" + o.owner).join(", ")', cell="list")
+        result = [m for m in own if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
+        self.assertEqual(result, "countByValue@cell [1], count@cell [4]")
+
+    def test_rerun_of_the_context_cell_replaces_the_context(self):
+        """Re-running the cell that made the context stops that context (gracefully) first; an
+        output a later cell defined on it says why it stopped."""
+        self.start_context()
+        reply, msgs = self.execute('words.print(3);', cell="later")
+        later_id = self.displays(msgs)[0]["content"]["transient"]["display_id"]
+        reply, msgs = self.execute(CONTEXT_CELL.format(batch=BATCH_MS), cell="context")
+        self.assertEqual(reply["status"], "ok", reply)
+        text = self.wait_for_update(later_id, r"stopped")
+        self.assertRegex(text, r"■ stopped: its context was replaced when cell \[1\] re-ran \(now cell \[3\]\): re-run this cell")
+        reply, own = self.execute("StreamingContext.getActive() === ssc", cell="check")
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["true"])
+
+    # ---- interrupt --------------------------------------------------------------------------
+
+    def test_interrupt_ends_an_endless_loop_in_a_batch(self):
+        """An endless loop in a map: Interrupt ends it within 2 s, the kernel answers, that output
+        stops with the error's code and cell, the other output keeps updating."""
+        counts_display = self.start_context()
+        reply, msgs = self.execute('words.map((w) => { while (w === "bye") {} return w; }).print();', cell="loop")
+        self.assertEqual(reply["status"], "ok", reply)
+        loop_id = self.displays(msgs)[0]["content"]["transient"]["display_id"]
+        time.sleep(1.0)  # the loop has the main thread now
+        started = time.time()
+        self.km.interrupt_kernel()
+        reply, own = self.execute("6 * 7", cell="after", timeout=10)
+        elapsed = time.time() - started
+        self.assertLess(elapsed, 2.0, f"the kernel answered {elapsed:.2f} s after Interrupt")
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["42"])
+        text = self.wait_for_update(loop_id, r"STREAM_ERR_OUTPUT_INTERRUPTED")
+        self.assertRegex(text, r"defined by cell \[2\]")
+        self.assertRegex(text, r"re-run its cell")
+        since = time.time()
+        self.pump(3 * BATCH_MS / 1000 + 0.5)
+        self.assertGreater(len(self.updates(counts_display, since)), 1)
+
+    def test_interrupt_during_await_termination_keeps_the_variables(self):
+        """The lecture's program pasted into one cell ending with awaitTermination: Interrupt ends
+        the wait without a stack; the next cell uses jsc; the stream goes on."""
+        program = """import { StreamingContext, SparkConf, Durations } from "streamlab";
+const conf = new SparkConf().setAppName("WordCountStreaming").setMaster("local[2]");
+const jsc = new StreamingContext(conf, Durations.milliseconds(%d));
+const lines = jsc.queueStream([], true, ["hello world", "hello"]);
+const wordCounts = lines.flatMap((s) => s.split(" ")).mapToPair((s) => [s, 1]).reduceByKey((i1, i2) => i1 + i2);
+wordCounts.print();
+jsc.start();
+await jsc.awaitTermination();
+""" % BATCH_MS
+        msg_id = self.send(program, cell="program")
+        self.pump(1.5)
+        self.km.interrupt_kernel()
+        reply = self.reply(msg_id, timeout=10)
+        self.wait_idle(msg_id)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        self.assertEqual(len(reply["content"]["traceback"]), 1, reply["content"]["traceback"])
+        errors = [m for m in self.of(msg_id) if m["msg_type"] == "error"]
+        self.assertEqual(len(errors), 1)
+        self.assertNotIn(" at ", "\n".join(errors[0]["content"]["traceback"]))
+        time.sleep(0.5)  # requests within 200 ms of an error are aborted, as stop_on_error asks
+        reply, own = self.execute("jsc.getState()", cell="next")
+        self.assertEqual(reply["status"], "ok", reply)
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["ACTIVE"])
+
+    def test_a_failed_cell_keeps_what_ran_before_the_failure(self):
+        reply, _ = self.execute('import * as path from "path";\nconst before = 41;\nthrow new Error("boom");\nconst after = 1;', cell="fails", stop_on_error=False)
+        self.assertEqual(reply["status"], "error")
+        self.assertEqual(reply["traceback"][0], "Error: boom")
+        self.assertRegex(reply["traceback"][1], r"at cell \[1\] line 3: throw new Error\(\"boom\"\);")
+        reply, own = self.execute("path.basename('/a/b') + (before + 1)", cell="uses")
+        self.assertEqual(reply["status"], "ok", reply)
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["b42"])
+        reply, own = self.execute("after", cell="forgotten", stop_on_error=False)
+        self.assertEqual(reply["status"], "error")
+        self.assertIn("Cannot find name 'after'", reply["evalue"])
+
+
+if __name__ == "__main__":
+    unittest.main()
