@@ -1,5 +1,5 @@
 /**
- * The six coursework notebooks of notebooks/, executed top to bottom with nbclient on the streamlab
+ * The seven coursework notebooks of notebooks/, executed top to bottom with nbclient on the streamlab
  * kernel. Every asserted number comes from a reference computed here with plain loops from the same
  * input (data/lecture.txt, or the seeded sales records), never from the engine.
  */
@@ -313,8 +313,32 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
     expect(stoppedAt).toBeLessThan(END);
     const revenue = new Map<string, number>();
     for (const s of salesOf(stoppedAt)) revenue.set(s.storeId, (revenue.get(s.storeId) ?? 0) + Math.round(s.totalPrice * 100));
-    expect(tableRows(revenueTable)).toEqual([...revenue].sort(([a], [b]) => (a < b ? -1 : 1)).map(([store, cents]) => [store, String(cents / 100)]));
-    void stopCell; void runawayCell; void statusCell; void dashboardCell;
+    const [stoppedNote, ...revenueLines] = revenueTable.split("\n").reverse();
+    expect(stoppedNote).toBe("■ stopped: stopped by its handle");
+    expect(tableRows(revenueLines.reverse().join("\n"))).toEqual([...revenue].sort(([a], [b]) => (a < b ? -1 : 1)).map(([store, cents]) => [store, String(cents / 100)]));
+
+    // ssc.outputs() after the stop: the first run of the filter cell was replaced by its re-run.
+    const filterChain = "SalesInputDStream → map → filter → map → filter → map → foreachRDD";
+    expect(stdout(stopCell).split("\n").filter((l) => l !== "")).toEqual([
+      "output 0: SalesInputDStream → map → filter → map → mapToPair → reduceByKey → mapValues → foreachRDD · stopped (stopped by its handle)",
+      "output 1: SalesInputDStream → map → filter → map → mapToPair → reduceByKeyAndWindow → foreachRDD · running",
+      `output 2: ${filterChain} · stopped (cell [3] re-ran (now cell [4]))`,
+      `output 3: ${filterChain} · running`,
+    ]);
+
+    // The runaway: Interrupt stopped its output at its first batch, and only it.
+    const interrupted = /^the runaway output is failed: The print defined by cell \[6\] was interrupted while running its batch at (\d+) ms, so it was stopped;/.exec(result(statusCell));
+    expect(interrupted).not.toBeNull();
+    const runawayBatch = batchAt(Number(interrupted![1]));
+    expect(runawayBatch).toBeGreaterThan(stoppedAt);
+    expect(runawayBatch).toBeLessThan(END);
+    expect(runawayCell.filter((o) => o.output_type === "error")).toEqual([]);
+
+    // The dashboard ends on the last batch, whose three output operations (the window's chart, the
+    // re-run filter's table, the last cell's count) all succeeded.
+    const batchRows = shown(dashboardCell, 0).split("\n").filter((l) => /^\d+ ms /.test(l));
+    expect(timeOf(`Time: ${batchRows[0]}`)).toBe(endTime);
+    expect(batchRows[0]).toMatch(/\s3\/3$/);
   });
 });
 
@@ -322,9 +346,9 @@ describe("the coursework notebooks as committed", () => {
   const notebooks = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^0\d-.*\.ipynb$/.test(f)).sort();
   interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
 
-  it("are the six of the course, in order", () => {
+  it("are the seven of the course, in order", () => {
     expect(notebooks).toEqual(["01-socket-word-count.ipynb", "02-global-word-count.ipynb", "03-windowed-word-count.ipynb",
-      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb"]);
+      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb", "07-live-exploration.ipynb"]);
   });
 
   it.each(notebooks)("%s carries the outputs of a real run (so GitHub shows them), with no error", (name) => {
@@ -337,7 +361,7 @@ describe("the coursework notebooks as committed", () => {
     expect(code.filter((c) => (c.outputs ?? []).length > 0).length).toBeGreaterThanOrEqual(code.length - 2);
     expect(outputs.some((o) => JSON.stringify(o).includes("waiting for the first batch"))).toBe(false);
     const svgs = outputs.filter((o) => o.data?.["image/svg+xml"] !== undefined).length;
-    expect(svgs).toBe({ "04-best-seller.ipynb": 2, "05-exploring-sales.ipynb": 1 }[name] ?? 0);
+    expect(svgs).toBe({ "04-best-seller.ipynb": 2, "05-exploring-sales.ipynb": 1, "07-live-exploration.ipynb": 1 }[name] ?? 0);
     expect(nb.cells.filter((c) => c.cell_type === "markdown").length).toBeGreaterThanOrEqual(3); // the teaching text
   });
 });
