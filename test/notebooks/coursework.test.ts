@@ -333,6 +333,8 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
     expect(runawayBatch).toBeGreaterThan(stoppedAt);
     expect(runawayBatch).toBeLessThan(END);
     expect(runawayCell.filter((o) => o.output_type === "error")).toEqual([]);
+    // Its own output shows why it stopped (the saved notebook too, not only JupyterLab).
+    expect(shown(runawayCell, 0)).toContain(`Error [STREAM_ERR_OUTPUT_INTERRUPTED]: The print defined by cell [6] was interrupted while running its batch at ${interrupted![1]} ms`);
 
     // The dashboard ends on the last batch, whose three output operations (the window's chart, the
     // re-run filter's table, the last cell's count) all succeeded.
