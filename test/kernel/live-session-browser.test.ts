@@ -348,6 +348,8 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
   /** Every send of the lecture's session: the lines and the batch (of cell 0's print) they landed in. */
   const sends: Array<{ lines: string[]; batch: number }> = [];
   let lastBatchSeen = 0;
+  /** The execution count of the lecture cell's first run. */
+  let lectureRun = 0;
 
   // The cells of lecture.ipynb, in the order the student adds them.
   const LECTURE = 0, STATE = 1, CHART = 2, DASHBOARD = 3, OUTPUTS = 4, THROWS = 5, ONE_PLUS_ONE = 6, RUNAWAY = 7, AFTER_INTERRUPT = 8;
@@ -412,7 +414,7 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
       await sendAndSee(LECTURE_INPUT, LECTURE_OUTPUT);
 
       await nb.interrupt();
-      await nb.finished(LECTURE, 30_000);
+      lectureRun = await nb.finished(LECTURE, 30_000);
       const shown = (await nb.outputTexts(LECTURE)).join("\n");
       expect(shown).not.toMatch(/Interrupted asynchronously|node_modules|dist\/|evalmachine|^\s+at /m);
       expect(await pollUntil("the status bar saying Idle after the interrupt", 15_000, () => nb.kernelStatus(), (s) => s === "Idle")).toBe("Idle");
@@ -500,7 +502,7 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
       await nb.run(LECTURE, "Control+Enter");
       await pollUntil("the new context's receiver connecting", 30_000, async () => server.accepted, (n) => n === acceptedBefore + 1);
       await nb.interrupt();
-      await nb.finished(LECTURE, 30_000);
+      const rerunCount = await nb.finished(LECTURE, 30_000);
       await pollUntil("exactly one connection open", 15_000, async () => server.open, (n) => n === 1);
       // And it stays one: nothing left over reconnects.
       await sleep(3 * BATCH_MS);
@@ -509,6 +511,9 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
       lastBatchSeen = 0;
       await sendAndSee(LECTURE_INPUT, LECTURE_OUTPUT);
       expect((await nb.outputTexts(LECTURE)).join("\n")).not.toMatch(/already started|evalmachine/);
+      // The chart built on the old context says it stopped, why, and what to do.
+      const chart = (await nb.modelOutputs(CHART)).find((o) => o.data?.[VEGA_LITE] !== undefined);
+      expect(String(chart?.data?.["text/plain"]).split("\n").at(-1)).toBe(`■ stopped: its context was replaced when cell [${lectureRun}] re-ran (now cell [${rerunCount}]): re-run this cell`);
     } finally {
       await nb.screenshot("4-context-cell-rerun");
     }
