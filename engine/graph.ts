@@ -3,6 +3,10 @@ import { Errors } from "./errors/messages";
 import type { DStream } from "./dstream/dstream";
 import type { ForEachDStream, Job } from "./dstream/foreach-dstream";
 import type { InputDStream } from "./dstream/input-dstream";
+import type { OutputInfo } from "./scheduler/output-operation";
+
+/** How many removed outputs `ssc.outputs()` still lists. */
+const MAX_STOPPED_KEPT = 200;
 
 /** Streams that left the graph at one boundary; let go once the batches before it completed. */
 interface Retirement {
@@ -34,8 +38,10 @@ export class DStreamGraph {
   readonly streams: DStream<unknown>[] = [];
   readonly inputStreams: InputDStream<unknown>[] = [];
   readonly outputStreams: ForEachDStream<unknown>[] = [];
-  /** Every output operation ever defined on this graph, removed ones included. @internal */
+  /** Every output operation defined on this graph and not yet let go. @internal */
   readonly allOutputs: ForEachDStream<unknown>[] = [];
+  /** The last statuses of outputs let go (the newest MAX_STOPPED_KEPT), so `ssc.outputs()` still lists them. @internal */
+  readonly stoppedOutputs: OutputInfo[] = [];
   zeroTime: number | undefined;
   startTime: number | undefined;
   rememberDuration: number | undefined;
@@ -43,9 +49,13 @@ export class DStreamGraph {
   historyPin: number | undefined;
   /** Called with each boundary's changes (recovery matches joining streams here). @internal */
   onChange: Array<(change: GraphChange) => void> = [];
+  /** Changes whenever streams join or leave a started graph (what checkpoints cache by). @internal */
+  version = 0;
   private nextStreamId = 0;
   private nextOutputId = 0;
   private readonly joining: DStream<unknown>[] = [];
+  /** Members that no output read until an output defined since the last boundary. */
+  private readonly waking: DStream<unknown>[] = [];
   private readonly leaving = new Map<DStream<unknown>, string | undefined>();
   private readonly retiring: Retirement[] = [];
   private readonly waitingForBoundary: Array<() => void> = [];
@@ -122,9 +132,16 @@ export class DStreamGraph {
    * the grid and makes the streams it reads remember what its windows need. @internal
    */
   prepareLive(output: ForEachDStream<unknown>): void {
+    const removed = removedInLineage(output as unknown as DStream<unknown>);
+    if (removed) throw Errors.streamRemoved(`${removed.operation} [${removed.id}]`, removed.removedBecause as string);
+    const members = new Set(this.streams);
+    const waking = lineage(output as unknown as DStream<unknown>).filter((s) => !s.isInitialized && members.has(s));
     output.initialize(this.zeroTime as number);
     output.remember(this.rememberDuration);
     output.validateAtStart();
+    // A stream that joined earlier with nothing reading it (a cell that only defines it) starts
+    // computing with this output: for its history and its state, that is when it joins.
+    this.waking.push(...waking);
   }
 
   /** Forgets a stream that failed to be defined. @internal */
@@ -150,7 +167,7 @@ export class DStreamGraph {
   }
 
   /** True when something waits for the next boundary. @internal */
-  get hasPendingChanges(): boolean { return this.joining.length > 0 || this.leaving.size > 0; }
+  get hasPendingChanges(): boolean { return this.joining.length > 0 || this.leaving.size > 0 || this.waking.length > 0; }
 
   /**
    * Applies the changes asked for since the last boundary; batch `time` is the first generated
@@ -159,7 +176,12 @@ export class DStreamGraph {
   applyChanges(time: number, lastGenerated: number | undefined, isPendingUpTo: (t: number) => boolean): GraphChange | undefined {
     if (!this.hasPendingChanges) return undefined;
     const removed = this.applyRemovals(lastGenerated);
-    const added = this.joining.splice(0);
+    // A stream defined on one that had already left (no output can read it) never joins.
+    const added = this.joining.splice(0).filter((s) => {
+      const gone = removedInLineage(s);
+      if (gone && gone !== s) s.removedBecause = `its input stream ${gone.operation} [${gone.id}] was removed`;
+      return !gone;
+    });
     for (const s of added) {
       s.joinTime = time;
       this.streams.push(s);
@@ -169,8 +191,14 @@ export class DStreamGraph {
       }
     }
     for (const s of added) if (isOutput(s)) this.outputStreams.push(s);
+    for (const s of this.waking.splice(0)) {
+      if (!this.streams.includes(s)) continue;
+      s.joinTime = time;
+      added.push(s);
+    }
     pairAdopters(removed, added);
     this.countConsumers();
+    this.version++;
     const change = { time, added, removed };
     for (const listener of this.onChange) listener(change);
     this.retireDue(isPendingUpTo);
@@ -193,12 +221,13 @@ export class DStreamGraph {
     }
     const removed = [...gone];
     for (const s of removed) {
+      s.removedBecause = reasons.get(s) ?? "it was removed";
       remove(this.streams, s);
       remove(this.joining, s);
       remove(this.inputStreams, s as InputDStream<unknown>);
       if (remove(this.outputStreams, s as ForEachDStream<unknown>) || isOutput(s)) (s as ForEachDStream<unknown>).markStopped(reasons.get(s));
     }
-    const retirement: Retirement = { streams: removed.filter((s) => s.isInitialized), lastBatch: lastGenerated, done: [] };
+    const retirement: Retirement = { streams: removed, lastBatch: lastGenerated, done: [] };
     this.retiring.push(retirement);
     this.resolveBoundaryWaiters(retirement.done);
     if (!this.started) this.retireDue(() => false);
@@ -220,11 +249,21 @@ export class DStreamGraph {
       if (r.lastBatch !== undefined && isPendingUpTo(r.lastBatch)) continue;
       this.retiring.splice(i--, 1);
       for (const s of r.streams) {
-        for (const a of this.streams) if (a.adoptsFrom === s) a.adoptHistory(s);
+        for (const a of this.streams) {
+          if (a.adoptsFrom !== s) continue;
+          a.adoptHistory(s);
+          a.adoptsFrom = undefined;
+        }
       }
       for (const s of r.streams) {
         s.generatedRDDs.clear();
         if (isInput(s)) void s.onLeave();
+        // A notebook re-runs cells for hours: keep a removed output's last status, not the output
+        // (its functions and the streams they hold).
+        if (isOutput(s) && remove(this.allOutputs, s)) {
+          this.stoppedOutputs.push(s.status());
+          if (this.stoppedOutputs.length > MAX_STOPPED_KEPT) this.stoppedOutputs.shift();
+        }
       }
       for (const d of r.done) d();
     }
@@ -285,6 +324,25 @@ function remove<T>(list: T[], item: T): boolean {
   const i = list.indexOf(item);
   if (i >= 0) list.splice(i, 1);
   return i >= 0;
+}
+
+/** `s` and every stream it is computed from. */
+function lineage(s: DStream<unknown>, seen = new Set<DStream<unknown>>()): DStream<unknown>[] {
+  if (!seen.has(s)) {
+    seen.add(s);
+    for (const d of s.dependencies) lineage(d, seen);
+  }
+  return [...seen];
+}
+
+/** A stream `s` is computed from (or `s`) that already left its graph, if any. */
+function removedInLineage(s: DStream<unknown>): DStream<unknown> | undefined {
+  if (s.removedBecause !== undefined) return s;
+  for (const d of s.dependencies) {
+    const found = removedInLineage(d);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** A stream asked to be removed that `s` is computed from, if any. */

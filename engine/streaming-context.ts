@@ -411,13 +411,13 @@ export class StreamingContext {
   // ---- live graph: outputs, owners ---------------------------------------------------------
 
   /**
-   * Every output operation defined on this context, removed ones included, in definition
-   * order: id, name (the operation it reads, e.g. `reduceByKey`), owner, status
+   * Every output operation defined on this context, removed ones included (the latest 200 of
+   * those), in definition order: id, name (the operation it reads, e.g. `reduceByKey`), owner, status
    * (running/stopped/failed), failure count, since, last error.
    * @example ssc.outputs().filter((o) => o.status === "failed").map((o) => `${o.name}: ${o.lastError?.message}`)
    */
   outputs(): OutputInfo[] {
-    return this.graph.allOutputs.map((o) => o.status());
+    return [...this.graph.stoppedOutputs, ...this.graph.allOutputs.map((o) => o.status())].sort((a, b) => a.id - b.id);
   }
 
   /**

@@ -38,6 +38,8 @@ export class CheckpointManager implements RecoveryHooks {
 
   /** The graph `create()` built, as it was at start: what a recovery compares its own with. */
   private startGraph: StreamIdentity[] = [];
+  /** The graph's identities, computed again only when streams joined or left (see graph.version). */
+  private identities: { version: number; graph: StreamIdentity[] } | undefined;
   /** The streams the checkpointed run added after start, waiting to be defined again. */
   private readonly live: LiveStreamRecovery | undefined;
 
@@ -97,7 +99,7 @@ export class CheckpointManager implements RecoveryHooks {
     for (const s of ssc.graph.streams) {
       const stateTime = s.checkpointDuration === undefined ? undefined
         : everyState ? Math.max(-Infinity, ...[...s.generatedRDDs.keys()].filter((t) => t <= time))
-        : s.isCheckpointTime(time) ? time : undefined;
+        : lastCheckpointTime(s, time);
       const written = this.latestBatch.get(s.id)?.time;
       const rdd = stateTime !== undefined && stateTime !== written ? s.generatedRDDs.get(stateTime) : undefined;
       if (rdd && stateTime !== undefined) {
@@ -143,10 +145,17 @@ export class CheckpointManager implements RecoveryHooks {
       checkpointTime: time,
       pendingTimes: ssc.jobScheduler.pendingTimes.filter((t) => t > time),
       conf: ssc.conf.getAll(),
-      graph: [...fingerprintGraph(ssc.graph), ...(carried?.identities ?? [])],
-      startGraph: this.startGraph,
+      graph: carried ? [...this.currentIdentities(), ...carried.identities] : this.currentIdentities(),
+      // Only needed once the graph changed since start (recovery reads `graph` otherwise).
+      startGraph: ssc.graph.version === 0 ? undefined : this.startGraph,
       streams: [...streams, ...(carried?.entries ?? [])],
     };
+  }
+
+  private currentIdentities(): StreamIdentity[] {
+    const graph = this.ssc.graph;
+    if (this.identities?.version !== graph.version) this.identities = { version: graph.version, graph: fingerprintGraph(graph) };
+    return this.identities.graph;
   }
 
   /** Puts the checkpointed batches and stream states back, after the graph is initialized. */
@@ -165,6 +174,18 @@ export class CheckpointManager implements RecoveryHooks {
       if (entry.state !== undefined) stream.restoreState(entry.state, plan.metadata.checkpointTime);
     }
   }
+}
+
+/**
+ * The newest checkpoint time of `s` at or before `time`. Usually `time` itself or one already
+ * written; a stream that computed its batches since a restored state before joining (see
+ * LiveStreamRecovery) passed checkpoint times no batch completed at, and writes the newest now,
+ * so its state file and its window journal's range (ReducedWindowedDStream) agree again.
+ */
+function lastCheckpointTime(s: { zeroTime: number | undefined; checkpointDuration: number | undefined }, time: number): number | undefined {
+  const zero = s.zeroTime, interval = s.checkpointDuration;
+  if (zero === undefined || interval === undefined) return undefined;
+  return zero + Math.floor((time - zero) / interval) * interval;
 }
 
 /** The absolute path of a file named in a checkpoint. @internal */

@@ -40,6 +40,10 @@ export abstract class DStream<T> {
   forgottenUpTo = -Infinity;
   /** A stream that left the graph at the same boundary and whose state this one takes over. @internal */
   adoptsFrom: DStream<unknown> | undefined;
+  /** Why this stream left its graph, once it did (a stream defined on it then fails). @internal */
+  removedBecause: string | undefined;
+  /** Batches whose computation failed, with the error every reader gets (none recomputes them). @internal */
+  failedBatches: Map<number, unknown> | undefined;
   /** The batches generated so far and still remembered, by batch time. @internal */
   readonly generatedRDDs = new Map<number, RDD<T>>();
   /** The user functions of this operator, fingerprinted to detect changed code on recovery. @internal */
@@ -141,6 +145,7 @@ export abstract class DStream<T> {
     const cached = this.generatedRDDs.get(time);
     if (cached) return cached;
     if (!this.isTimeValid(time)) return undefined;
+    if (this.failedBatches?.has(time)) throw this.failedBatches.get(time);
     if (this.keepsHistory && (time <= this.forgottenUpTo || (this.joinTime !== undefined && time < this.joinTime))) return undefined;
     const rdd = this.compute(time);
     if (rdd) {
@@ -214,12 +219,18 @@ export abstract class DStream<T> {
       if (limit > this.forgottenUpTo) this.forgottenUpTo = limit;
     }
     for (const t of this.generatedRDDs.keys()) if (t <= limit) this.generatedRDDs.delete(t);
+    if (this.failedBatches) for (const t of this.failedBatches.keys()) if (t <= time - (this.rememberDuration ?? 0)) this.failedBatches.delete(t);
     // A serialized stream keeps its older batches as Spark does, out of the collector's sight
     // (RDD.compactRecords); the newest stays as objects for the next batch to read.
     if (this.storageLevel.useMemory && !this.storageLevel.deserialized) {
       for (const [t, rdd] of this.generatedRDDs) if (t < time) rdd.compactRecords();
     }
     for (const d of this.dependencies) d.clearMetadata(time);
+  }
+
+  /** Remembers that batch `time` failed with `error`: readers get the error, nothing recomputes it. @internal */
+  markFailed(time: number, error: unknown): void {
+    (this.failedBatches ??= new Map()).set(time, error);
   }
 
   /** Input streams keep their batches for the remember duration: they are the source of lineage. @internal */
@@ -270,3 +281,9 @@ export abstract class DStream<T> {
     return fn;
   }
 }
+
+/**
+ * The methods DStream itself defines (memoization, time grid, checkpoints): the engine calls them
+ * every batch. Operators attach their public methods later; only those are named. @internal
+ */
+export const CORE_METHODS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(DStream.prototype));

@@ -90,6 +90,10 @@ export class ForEachDStream<T> extends DStream<void> {
 
   /** Removes this output at the next batch boundary; resolves once its last job has finished. @internal */
   stop(reason?: string): Promise<void> {
+    if (this.ssc.getState() === "STOPPED") {
+      this.markStopped(reason ?? "stopped by its handle");
+      return Promise.resolve();
+    }
     if (this.statusNow !== "running" && !this.ssc.graph.outputStreams.includes(this as unknown as ForEachDStream<unknown>)) return Promise.resolve();
     return this.ssc.graph.requestRemoval([this as DStream<unknown>], reason ?? "stopped by its handle");
   }
@@ -99,7 +103,7 @@ export class ForEachDStream<T> extends DStream<void> {
     if (this.statusNow !== "running") return;
     this.setStatus("failed", error.message);
     this.lastError = error;
-    void this.ssc.graph.requestRemoval([this as DStream<unknown>], error.message);
+    if (this.ssc.getState() !== "STOPPED") void this.ssc.graph.requestRemoval([this as DStream<unknown>], error.message);
   }
 
   /** Marks this output stopped (it left the graph). @internal */
@@ -164,6 +168,7 @@ class ForEachHandle implements OutputHandle {
   get name(): string { return this.output.name; }
   get owner(): string | undefined { return this.output.owner; }
   stop(reason?: string): Promise<void> { return this.output.stop(reason); }
+  fail(error: Error): void { this.output.stopWithError(error); }
   status(): OutputInfo { return this.output.status(); }
   toString(): string { return `${this.output.opName} of ${this.name} (output ${this.id})`; }
 }

@@ -1,6 +1,6 @@
 import { withOperation } from "../ownership";
 import { StreamingContext } from "../streaming-context";
-import { DStream } from "./dstream";
+import { CORE_METHODS, DStream } from "./dstream";
 
 /**
  * Names every stream by the public operation that created it (`reduceByKey`, `window`,
@@ -9,7 +9,8 @@ import { DStream } from "./dstream";
  * the outermost method's name. Runs once, after every operator has attached its method. @internal
  */
 export function nameOperations(): void {
-  wrapAll(DStream.prototype as unknown as Record<string, unknown>, Object.getOwnPropertyNames(DStream.prototype));
+  // Only the operators' methods: DStream's own (getOrCompute, clearMetadata...) run every batch.
+  wrapAll(DStream.prototype as unknown as Record<string, unknown>, Object.getOwnPropertyNames(DStream.prototype).filter((n) => !CORE_METHODS.has(n)));
   wrapAll(StreamingContext.prototype as unknown as Record<string, unknown>,
     ["queueStream", "receiverStream", "socketTextStream", "socketStream", "textFileStream", "fileStream", "binaryRecordsStream", "union", "transform"]);
 }

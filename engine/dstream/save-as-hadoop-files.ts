@@ -1,3 +1,4 @@
+import { Errors } from "../errors/messages";
 import { formatValue } from "../rdd/compact-buffer";
 import { RDD } from "../rdd/rdd";
 import type { OutputHandle } from "../scheduler/output-operation";
@@ -21,8 +22,10 @@ export interface HadoopOutputFormat<K = unknown, V = unknown> {
  * @example pairs.saveAsHadoopFiles("out/counts", "txt", new TextOutputFormat(","))
  */
 export class TextOutputFormat implements HadoopOutputFormat {
+  /** @param separator between key and value (default a tab) */
   constructor(readonly separator = "\t") {}
 
+  /** The line of one pair, or undefined for none (key and value both missing). */
   formatRecord(key: unknown, value: unknown): string | undefined {
     const noKey = key === null || key === undefined;
     const noValue = value === null || value === undefined;
@@ -48,8 +51,9 @@ declare module "./dstream" {
 
 DStream.prototype.saveAsHadoopFiles = function <K, V>(this: DStream<[K, V]>, prefix: string, suffix = "", format: HadoopOutputFormat<K, V> = new TextOutputFormat()): OutputHandle {
   return new ForEachDStream(this, (rdd: RDD<[K, V]>, time) => {
-    writeBatchDir(rddToFileName(prefix, suffix, time.milliseconds), rdd.partitions.map((p) => Buffer.from(p.map(([k, v]) => {
-      const line = format.formatRecord(k, v);
+    writeBatchDir(rddToFileName(prefix, suffix, time.milliseconds), rdd.partitions.map((p) => Buffer.from(p.map((pair) => {
+      if (!Array.isArray(pair) || pair.length !== 2) throw Errors.notPair("saveAsHadoopFiles", pair);
+      const line = format.formatRecord(pair[0], pair[1]);
       return line === undefined ? "" : line + "\n";
     }).join(""))));
   }, "saveAsHadoopFiles", `saveAsHadoopFiles at ${this}`).handle;

@@ -16,7 +16,6 @@ import { DStream } from "./dstream";
  */
 export abstract class StatefulDStream<P, T> extends DStream<T> {
   protected override mustCheckpoint = true;
-  private readonly failedBatches = new Map<number, unknown>();
 
   constructor(readonly parent: DStream<P>) {
     super(parent.ssc);
@@ -26,11 +25,10 @@ export abstract class StatefulDStream<P, T> extends DStream<T> {
   get slideDuration(): number { return this.parent.slideDuration; }
 
   protected compute(time: number): RDD<T> | undefined {
-    if (this.failedBatches.has(time)) throw this.failedBatches.get(time);
     try {
       return this.computeState(time, this.previousState(time));
     } catch (e) {
-      this.failedBatches.set(time, e);
+      this.markFailed(time, e);
       throw e;
     }
   }
@@ -41,14 +39,8 @@ export abstract class StatefulDStream<P, T> extends DStream<T> {
   /** The state before `time`: the previous batch, skipping batches that failed. */
   private previousState(time: number): RDD<T> | undefined {
     let t = time - this.slideDuration;
-    while (this.failedBatches.has(t)) t -= this.slideDuration;
+    while (this.failedBatches?.has(t)) t -= this.slideDuration;
     return this.getOrCompute(t);
   }
 
-  /** @internal */
-  override clearMetadata(time: number): void {
-    super.clearMetadata(time);
-    const limit = time - (this.rememberDuration ?? 0);
-    for (const t of this.failedBatches.keys()) if (t <= limit) this.failedBatches.delete(t);
-  }
 }

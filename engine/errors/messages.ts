@@ -57,6 +57,8 @@ export const Errors = {
   // ---- live graph changes (issue 19) ----
   outputInterrupted: (output: string, owner: string | undefined, time: number) =>
     createError(Error, `The ${output}${owner ? ` defined by ${owner}` : ""} was interrupted while running its batch at ${ms(time)}, so it was stopped; the context and the other outputs go on, and stateful streams keep the state of the last completed batch. Fix the function (an endless loop?) and define the output again (re-run its cell).`, "STREAM_ERR_OUTPUT_INTERRUPTED"),
+  streamRemoved: (stream: string, reason: string) =>
+    createError(Error, `The stream ${stream} this output reads was removed from its running context (${reason}), so it will never have another batch. Use the stream defined by the new run of that code (re-run the cell that defines it), then define this output again.`, "STREAM_ERR_STREAM_REMOVED"),
   badOwner: (owner: unknown) =>
     createError(TypeError, `An owner must be a non-empty string such as a notebook cell id, got ${describe(owner)}.`, "STREAM_ERR_BAD_ARGUMENT"),
   stopInListener: () =>

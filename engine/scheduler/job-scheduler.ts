@@ -1,3 +1,4 @@
+import type { DStream } from "../dstream/dstream";
 import type { Job } from "../dstream/foreach-dstream";
 import { Errors } from "../errors/messages";
 import type { StreamingContext } from "../streaming-context";
@@ -89,7 +90,13 @@ export class JobScheduler {
       stoppingErrors.add(err);
       const stopped = Errors.outputInterrupted(job.name, output.owner, job.time);
       (stopped as Error & { cause?: unknown }).cause = err;
+      stoppingErrors.add(stopped);
       output.stopWithError(stopped);
+      // An interrupt ends the function without running any catch block, so the streams of this
+      // batch never learnt they failed: mark every one the job had not computed yet, so that
+      // another output reading them gets this error instead of running the stuck function
+      // again, and stateful streams go on from the last completed batch.
+      markUncomputedFailed(output, job.time, stopped);
       err = stopped;
     }
     this.ssc.listenerBus.post("onOutputOperationFailed", { failure: output.recordFailure(job.time, err) });
@@ -131,6 +138,14 @@ export class JobScheduler {
 
 /** Errors that already stopped an output: another output reading the same failed batch sees them again. */
 const stoppingErrors = new WeakSet<object>();
+
+function markUncomputedFailed(s: DStream<unknown>, time: number, error: Error, seen = new Set<DStream<unknown>>()): void {
+  if (seen.has(s)) return;
+  seen.add(s);
+  if (s.generatedRDDs.has(time)) return;
+  if (s.isInitialized && s.isTimeValid(time)) s.markFailed(time, error);
+  for (const d of s.dependencies) markUncomputedFailed(d, time, error, seen);
+}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -13,6 +13,7 @@ export interface OutputInfo {
   chain: string;
   /** Who defined it (e.g. a notebook cell id), if anyone. */
   owner: string | undefined;
+  /** running, stopped (removed) or failed (stopped by an error). */
   status: OutputStatus;
   /** When the status last changed, in the context clock's ms (definition time while running). */
   since: number;
@@ -20,8 +21,9 @@ export interface OutputInfo {
   firstBatchTime: number | undefined;
   /** How many batches failed in this output (computing its stream or running its function). */
   failureCount: number;
-  /** The batch time of the first and of the latest failure. */
+  /** The batch time of the first failure. */
   firstFailureBatchTime: number | undefined;
+  /** The batch time of the latest failure. */
   lastFailureBatchTime: number | undefined;
   /** The clock's ms when the first failure happened (for "failed in 17 batches since 13:05:01"). */
   firstFailureTime: number | undefined;
@@ -40,28 +42,44 @@ export interface OutputInfo {
  * await out.stop();   // removed at the next batch boundary
  */
 export interface OutputHandle {
+  /** The output operation id (the `outputOpId` of listener events; definition order). */
   readonly id: number;
+  /** The operation that produced the stream the output reads, e.g. `reduceByKey`. */
   readonly name: string;
+  /** Who defined it (e.g. a notebook cell id), if anyone. */
   readonly owner: string | undefined;
   /**
    * Removes the output at the next batch boundary; resolves once its last job has finished (at
    * once when the context is not running). Streams it read stay.
    */
   stop(reason?: string): Promise<void>;
+  /**
+   * Stops the output at once because of `error` (e.g. after an Interrupt ended its function):
+   * status "failed" with that error, its queued jobs do not run, it leaves the graph at the next
+   * boundary. The context and the other outputs go on.
+   */
+  fail(error: Error): void;
   /** Its status, failure count and last error now. */
   status(): OutputInfo;
 }
 
 /** A failed batch of one output, as listeners get it (`onOutputOperationFailed`). */
 export interface OutputFailure {
+  /** The output operation id. */
   outputOpId: number;
+  /** Who defined the output, if anyone. */
   owner: string | undefined;
+  /** The output operation: `print`, `foreachRDD`... */
   name: string;
+  /** The batch that failed. */
   batchTime: number;
+  /** What was thrown (a coded STREAM_ERR_OUTPUT_INTERRUPTED error for an interrupted job). */
   error: Error;
   /** Failures of this output so far, this one included. */
   failureCount: number;
+  /** The batch time of the output's first failure. */
   firstFailureBatchTime: number;
+  /** The clock's ms at the output's first failure. */
   firstFailureTime: number;
   /** True when this failure stopped the output (an interrupted function). */
   stopped: boolean;

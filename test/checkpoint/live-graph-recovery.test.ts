@@ -13,6 +13,7 @@ import { ChildPrograms, transpileForChildren, waitExit } from "./child-process";
 const NUM_BATCHES = 40;
 /** The uninterrupted run goes on past the input, as far as a child may get in wall time. */
 const TRUTH_BATCHES = 250;
+const KILLS = 8;
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `streamlab-live-${name}-`));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,7 +69,7 @@ let expected: Map<number, AppResult>;
 beforeAll(async () => { expected = await truth(); });
 
 describe("a graph built live recovers in virtual time", () => {
-  it("stateful streams added after start resume exactly after a crash, twice, the second before the cell ran again", async () => {
+  it("stateful streams added after start resume exactly after three crashes: before the cell ran again, and right after it caught up", async () => {
     const dir = tmp("cp");
     const got = new Map<number, AppResult>();
 
@@ -86,17 +87,29 @@ describe("a graph built live recovers in virtual time", () => {
     await clock2.advance(3 * BATCH_MS);
     run2.ssc.abandonForTest();
 
-    // Run 3: down until 20.5; 19-20 replayed, 21-22 run, then cell 2 runs again and joins at 23.
+    // Run 3: down until 20.5; 19-20 replayed, 21-22 run, then cell 2 runs again and joins at 23
+    // (its streams computed 13-22 from their state first); a third crash right after 23, whose
+    // checkpoint must hold state files consistent with what 13-22 computed.
     const clock3 = new ManualClock(20 * BATCH_MS + 50);
     const run3 = cell1(dir, clock3);
     await clock3.advance(2 * BATCH_MS);
-    const before = got.size;
     cell2(run3.lines, got);
-    await clock3.advance((NUM_BATCHES - 22) * BATCH_MS);
-    expect(got.size).toBe(before + NUM_BATCHES - 22);
-    for (let i = 1; i <= NUM_BATCHES; i++) if (got.has(i)) expect([i, got.get(i)]).toEqual([i, expected.get(i)]);
-    expect([...got.keys()].filter((i) => i > 12)).toEqual(Array.from({ length: NUM_BATCHES - 22 }, (_, k) => 23 + k));
+    // The oldest waiting state: mapWithState checkpoints every 10 batches, its last at 10.
+    expect(run3.ssc.graph.historyPin).toBe(10 * BATCH_MS);
+    await clock3.advance(BATCH_MS);
     expect(run3.ssc.graph.historyPin).toBeUndefined();
+    run3.ssc.abandonForTest();
+
+    // Run 4: down until 25.5; 24-25 replayed, 26-27 run (the input forgets what it no longer
+    // needs), then cell 2 runs again and joins at 28.
+    const clock4 = new ManualClock(25 * BATCH_MS + 50);
+    const run4 = cell1(dir, clock4);
+    await clock4.advance(2 * BATCH_MS);
+    cell2(run4.lines, got);
+    await clock4.advance((NUM_BATCHES - 27) * BATCH_MS);
+    for (let i = 1; i <= NUM_BATCHES; i++) if (got.has(i)) expect([i, got.get(i)]).toEqual([i, expected.get(i)]);
+    const ran = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
+    expect([...got.keys()]).toEqual([...ran(1, 12), 23, ...ran(28, NUM_BATCHES)]);
   });
 
   it("a changed definition does not take the checkpointed state; the state waits, then is dropped after streamlab.graph.recoveryWaitMs", async () => {
@@ -136,7 +149,7 @@ describe("kill -9 of a process whose stateful streams were added after start", (
   let children: ChildPrograms;
   beforeAll(() => { children = transpileForChildren(["test/checkpoint/crash-app.ts", "test/checkpoint/live-crash-app.ts"]); });
 
-  it("SIGKILL 6 times; each restart defines them again after a delay; every output equals the uninterrupted run", async () => {
+  it(`SIGKILL ${KILLS} times; each restart defines them again after a delay; every output equals the uninterrupted run`, async () => {
     const work = tmp("kill");
     const dir = path.join(work, "checkpoint");
     const log = path.join(work, "results.log");
@@ -147,7 +160,7 @@ describe("kill -9 of a process whose stateful streams were added after start", (
       return child;
     };
     let kills = 0;
-    for (; kills < 6; kills++) {
+    for (; kills < KILLS; kills++) {
       const child = run([]);
       // Long enough for a restarted run to define cell 2 again most of the time, not always.
       await sleep(900 + Math.floor(Math.random() * 700));

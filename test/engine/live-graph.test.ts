@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import {
   DStream, InputDStream, ManualClock, OutputFailure, OutputInfo, RDD, StateSpec, StreamingContext, TestInputStream,
-  outputHooks, setCurrentOwner, setLiveGraphDefault, setLogger, startLineServer,
+  TextOutputFormat, outputHooks, setCurrentOwner, setLiveGraphDefault, setLogger, startLineServer,
 } from "../../engine";
 import { toPlain } from "../helpers/test-operation";
 import { waitUntil } from "../helpers/wait";
@@ -199,6 +199,25 @@ describe("streams and outputs join and leave at batch boundaries", () => {
     expect(ssc.graph.streams.map((s) => s.id)).toEqual([0, 1, 6, 7]);
   });
 
+  it("an output on a stream that was removed fails where it is defined", async () => {
+    const { ssc, clock, stream } = liveContext(numbers(4));
+    collect(stream);
+    ssc.start();
+    await clock.advance(1000);
+    setCurrentOwner("cell-A");
+    const doubled = stream.map((x) => x * 2);
+    setCurrentOwner(undefined);
+    ssc.removeOwnedBy("cell-A", "cell [2] re-ran");
+    await clock.advance(1000);
+    expect(() => doubled.filter((x) => x > 2).print()).toThrow(expect.objectContaining({
+      code: "STREAM_ERR_STREAM_REMOVED",
+      message: "The stream map [2] this output reads was removed from its running context (cell [2] re-ran), so it will never have another batch. Use the stream defined by the new run of that code (re-run the cell that defines it), then define this output again.",
+    }));
+    await clock.advance(1000);
+    expect(ssc.outputs().map((o) => o.id)).toEqual([0]);
+    expect(ssc.graph.streams.map((s) => s.id)).toEqual([0, 1]);
+  });
+
   it("before start, removal is immediate", () => {
     const { ssc, stream } = liveContext(numbers(2));
     setCurrentOwner("cell-1");
@@ -209,6 +228,13 @@ describe("streams and outputs join and leave at batch boundaries", () => {
     expect(out.handle.status().status).toBe("stopped");
     expect(ssc.graph.outputStreams).toHaveLength(0);
     expect(() => ssc.removeOwnedBy("" as string)).toThrow(expect.objectContaining({ code: "STREAM_ERR_BAD_ARGUMENT" }));
+    // A receiver stream removed before start never starts its receiver.
+    setCurrentOwner("cell-2");
+    ssc.socketTextStream("127.0.0.1", 9).print();
+    setCurrentOwner(undefined);
+    expect(ssc.receiverTracker.numReceivers).toBe(1);
+    ssc.removeOwnedBy("cell-2");
+    expect([ssc.receiverTracker.numReceivers, ssc.graph.inputStreams.length]).toEqual([0, 1]);
   });
 });
 
@@ -273,6 +299,18 @@ describe("windows and stateful streams added live", () => {
     const totals = collect(stream.map((w): [string, number] => [w, 1]).updateStateByKey((vs: number[], s?: number) => vs.reduce(add, s ?? 0)), true);
     await clock.advance(2000);
     expect(totals.batches).toEqual([[3000, [["b", 1]]], [4000, [["a", 1], ["b", 1]]]]);
+  });
+
+  it("a stateful stream defined in one cell and output in a later one starts when its output joins", async () => {
+    const { ssc, clock, stream } = liveContext([["a"], ["a"], ["b"], ["a"], ["b"]], { checkpoint: true });
+    collect(stream);
+    ssc.start();
+    await clock.advance(1000);
+    const totals = stream.map((w): [string, number] => [w, 1]).updateStateByKey((vs: number[], s?: number) => vs.reduce(add, s ?? 0));
+    await clock.advance(2000);
+    const out = collect(totals, true);
+    await clock.advance(2000);
+    expect(out.batches).toEqual([[4000, [["a", 1]]], [5000, [["a", 1], ["b", 1]]]]);
   });
 
   it("a live stateful stream without a checkpoint directory fails where it is defined, and nothing joins", async () => {
@@ -392,6 +430,18 @@ describe("saveAsHadoopFiles", () => {
     expect(fs.readdirSync(path.join(dir, "counts-2000.txt")).sort()).toEqual(["_SUCCESS", "part-00000", "part-00001"]);
     expect(fs.readFileSync(path.join(dir, "counts-2000.txt", "part-00000"), "utf8")).toBe("");
   });
+
+  it("needs pairs, and takes another separator", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-hadoop-"));
+    const { ssc, clock, stream } = liveContext<unknown>([[["a", 1]], ["oops"]]);
+    (stream as unknown as DStream<[string, number]>).saveAsHadoopFiles(path.join(dir, "csv"), undefined, new TextOutputFormat(","));
+    const failures: Error[] = [];
+    ssc.addStreamingListener({ onOutputOperationFailed: ({ failure }) => failures.push(failure.error) });
+    ssc.start();
+    await clock.advance(2000);
+    expect(fs.readFileSync(path.join(dir, "csv-1000", "part-00001"), "utf8")).toBe("a,1\n");
+    expect(failures).toEqual([expect.objectContaining({ code: "STREAM_ERR_NOT_PAIR", message: expect.stringMatching(/^saveAsHadoopFiles needs a stream of \[key, value\] pairs, got the element "oops"/) })]);
+  });
 });
 
 describe("output failures", () => {
@@ -451,6 +501,45 @@ describe("output failures", () => {
     expect(ran.filter((r) => r.endsWith("cell-5"))).toEqual(["1000 1 cell-5", "2000 1 cell-5"]);
     expect(ssc.getState()).toBe("ACTIVE");
   }, 20_000);
+});
+
+describe("an interrupted update function", () => {
+  it("leaves the state at the last completed batch, stops the output whose job ran it, and not the other reader", async () => {
+    const vm = require("vm") as typeof import("vm");
+    const { spawn } = require("child_process") as typeof import("child_process");
+    outputHooks.runJob = (job) => vm.runInNewContext("job()", { job }, { breakOnSigint: true }) as Promise<void>;
+    const { ssc, clock, stream } = liveContext([[1], [2], [3], [4]], { checkpoint: true });
+    const totals = stream.map((x): [string, number] => ["sum", x]).updateStateByKey((vs: number[], s?: number) => {
+      if (vs.includes(2)) {
+        spawn("sh", ["-c", `sleep 0.2; kill -INT ${process.pid}`], { stdio: "ignore" });
+        for (;;) { /* stuck on the batch holding 2 */ }
+      }
+      return vs.reduce(add, s ?? 0);
+    });
+    const first = collect(totals);
+    const second = collect(totals);
+    ssc.start();
+    await clock.advance(4000);
+    // Batch 2000 failed in both outputs; 3000 continues from the state of 1000 (the last completed batch).
+    expect(first.batches).toEqual([[1000, [["sum", 1]]]]);
+    expect(second.batches).toEqual([[1000, [["sum", 1]]], [3000, [["sum", 4]]], [4000, [["sum", 8]]]]);
+    expect(first.handle.status()).toMatchObject({ status: "failed", failureCount: 1 });
+    expect(second.handle.status()).toMatchObject({ status: "running", failureCount: 1, lastError: expect.objectContaining({ code: "STREAM_ERR_OUTPUT_INTERRUPTED" }) });
+  }, 20_000);
+
+  it("handle.fail(error) stops an output at once: its queued jobs do not run", async () => {
+    const { ssc, clock, stream } = liveContext(numbers(4));
+    const a = collect(stream);
+    let b: ReturnType<typeof collect> | undefined;
+    stream.foreachRDD((_rdd, t) => { if (t.milliseconds === 2000) b?.handle.fail(new Error("interrupted elsewhere")); });
+    b = collect(stream);
+    ssc.start();
+    await clock.advance(4000);
+    expect(a.batches.map(([t]) => t)).toEqual([1000, 2000, 3000, 4000]);
+    expect(b.batches.map(([t]) => t)).toEqual([1000]);
+    expect(b.handle.status()).toMatchObject({ status: "failed", stopReason: "interrupted elsewhere", lastError: new Error("interrupted elsewhere") });
+    expect(ssc.graph.outputStreams).toHaveLength(2);
+  });
 });
 
 describe("contexts in one process", () => {

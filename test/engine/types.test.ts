@@ -1,4 +1,4 @@
-import { CompactBuffer, DStream, ManualClock, RDD, StreamingContext, TestInputStream, Time } from "../../engine";
+import { CompactBuffer, DStream, ManualClock, OutputHandle, RDD, StreamingContext, TestInputStream, Time } from "../../engine";
 
 // Type tests: `npm test` type-checks this file (tsc --noEmit), so a wrong generic fails the build.
 // Each `@ts-expect-error` line must stay an error.
@@ -31,5 +31,17 @@ describe("operator generics", () => {
     // @ts-expect-error the reduce function must take the value type
     counts.reduceByKey((a: string, b: string) => a + b);
     expect(true).toBe(true);
+  });
+});
+
+describe("output operations (issue 19)", () => {
+  it("return an OutputHandle; saveAsHadoopFiles needs pairs", () => {
+    const ssc = new StreamingContext({ batchDuration: 1000, clock: new ManualClock() });
+    const words = new TestInputStream<string>(ssc, []);
+    const pairs = words.mapToPair((w) => [w, 1]);
+    const handles = [words.print(), words.foreachRDD(() => {}), words.saveAsTextFiles("x"), words.saveAsObjectFiles("y"), pairs.saveAsHadoopFiles("z")];
+    assertType<Equals<typeof handles, OutputHandle[]>>(true);
+    // @ts-expect-error saveAsHadoopFiles needs a stream of [key, value] pairs
+    words.saveAsHadoopFiles("w");
   });
 });
