@@ -120,7 +120,8 @@ export class StreamingContext {
   readonly master: string;
   /** Partitions of pair operations by default: N of `local[N]`, or `spark.default.parallelism`. */
   readonly defaultParallelism: number;
-  /** @internal */ readonly graph: DStreamGraph;
+  /** The DStream graph: its streams, inputs and outputs, and `zeroTime`, the origin of the batch grid (one batch interval before the first batch), which notebooks use to number batches. */
+  readonly graph: DStreamGraph;
   /** @internal */ readonly listenerBus = new ListenerBus();
   /** @internal */ readonly inputInfoTracker = new InputInfoTracker();
   /** @internal */ readonly receiverTracker = new ReceiverTracker();

@@ -29,7 +29,7 @@ export const processWrite: { stdout: Write; stderr: Write } = {
 function route(name: "stdout" | "stderr", text: string): void {
   const scope = scopes.getStore();
   if (scope?.kind === "job") {
-    const view = viewOf(scope.owner, scope.outputOpId, "output");
+    const view = viewOf(scope.owner, scope.outputOpId, scope.name);
     if (view) return view.console(text);
   } else {
     const cell = scope?.kind === "cell" ? scope.cell : executingCell();
@@ -57,7 +57,7 @@ export function installLogRouting(): void {
       const scope = scopes.getStore();
       const line = `WARN ${message}\n`;
       if (scope?.kind === "job") {
-        const view = viewOf(scope.owner, scope.outputOpId, "output");
+        const view = viewOf(scope.owner, scope.outputOpId, scope.name);
         if (view) return view.console(line);
       }
       const cell = scope?.kind === "cell" ? scope.cell : undefined;
@@ -81,7 +81,7 @@ const INTERRUPTED = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
  * workers, which may still run the function, are replaced.
  */
 export function runJobInterruptibly(job: () => Promise<void>, context: JobContext): Promise<void> {
-  return scopes.run({ kind: "job", owner: context.owner, outputOpId: context.outputOpId, batchTime: context.batchTime }, () => {
+  return scopes.run({ kind: "job", owner: context.owner, outputOpId: context.outputOpId, batchTime: context.batchTime, name: context.name }, () => {
     const g = globalThis as { __streamlabJob?: () => Promise<void> };
     g.__streamlabJob = job;
     try {

@@ -40,7 +40,7 @@ export interface CellSource {
 /** The error an Interrupt ends an awaiting cell with: a message, no stack. */
 export class CellInterrupted extends Error {
   constructor() {
-    super("Interrupted: the cell stopped waiting. What it declared stays defined, and running streams go on (stop them with ssc.stop()).");
+    super("the cell stopped waiting. What it declared stays defined, and running streams go on (stop them with ssc.stop()).");
     this.name = "Interrupted";
   }
 }

@@ -29,7 +29,7 @@ export function cellLabel(run: CellRun): string {
 }
 
 /** What the code running now belongs to: a cell's code (and its callbacks), or an output's batch job. */
-export type Scope = { kind: "cell"; cell: CellRun } | { kind: "job"; owner: string | undefined; outputOpId: number; batchTime: number };
+export type Scope = { kind: "cell"; cell: CellRun } | { kind: "job"; owner: string | undefined; outputOpId: number; batchTime: number; name: string };
 
 /** Propagates the scope through callbacks and promises (a callback a cell scheduled belongs to it). */
 export const scopes = new AsyncLocalStorage<Scope>();

@@ -64,6 +64,21 @@ export function normalizeChart(o: ChartOptions | VegaLiteSpec = {}): ChartPlan {
   };
 }
 
+/** How many batches a chart of plain numbers keeps by default: its line over batch time. */
+export const NUMBER_SERIES_HISTORY = 60;
+
+/**
+ * A chart of a stream of plain numbers (`count()`, `reduce(...)`, `map((r) => r.price)`): with no
+ * x and no history given, a line of the value over batch time, over the last 60 batches, instead
+ * of one bar keyed `undefined`. `elements` is the first batch with data.
+ */
+export function adaptToNumbers(plan: ChartPlan, options: ChartOptions | VegaLiteSpec, elements: unknown[]): ChartPlan {
+  const o = options as ChartOptions;
+  if (plan.kind !== "options" || o.x !== undefined || o.history !== undefined || o.color !== undefined) return plan;
+  if (elements.length === 0 || !elements.every((e) => typeof e === "number")) return plan;
+  return { ...plan, mark: o.mark ?? "line", x: "time", history: NUMBER_SERIES_HISTORY };
+}
+
 /** The rows of one batch, each stamped with its batch time (field "time"). */
 export function batchRows(elements: unknown[], time: number): Row[] {
   return elements.map((e) => ({ ...toRow(e), time }));

@@ -1,5 +1,5 @@
 import { DStream } from "../engine/dstream/dstream";
-import { ChartOptions, ChartPlan, batchRows, chartRows, chartSpec, normalizeChart } from "./chart-spec";
+import { adaptToNumbers, ChartOptions, ChartPlan, batchRows, chartRows, chartSpec, normalizeChart } from "./chart-spec";
 import type { OutputHandle } from "../engine/scheduler/output-operation";
 import { defaultTitle, liveForeach } from "./display";
 import { MimeBundle } from "./live-output";
@@ -16,7 +16,9 @@ declare module "../engine/dstream/dstream" {
      * replaced by each batch's rows (pairs as key/value, objects as their fields, plus "time").
      * Every update carries the Vega-Lite JSON, an SVG rendered in the kernel (so saved notebooks
      * and GitHub show the last state without JavaScript) and a text summary. Updates are
-     * coalesced and at most 5000 rows are sent. Outside a notebook it prints the summary.
+     * coalesced and at most 5000 rows are sent. A stream of plain numbers (`count()`) draws a line
+     * of the value over batch time (the last 60 batches) unless x or history is given. Outside a
+     * notebook it prints the summary. Returns the output's handle: `.stop()` removes it.
      * @example totals.chart({ mark: "bar", x: "key", y: "value", top: 10 })
      */
     chart(spec?: ChartOptions | Record<string, unknown>): OutputHandle;
@@ -55,10 +57,15 @@ export function withSubtitle(spec: VegaLiteSpec, notes: Note[]): VegaLiteSpec {
 }
 
 DStream.prototype.chart = function <T>(this: DStream<T>, options: ChartOptions | Record<string, unknown> = {}): OutputHandle {
-  const plan = normalizeChart(options);
+  let plan = normalizeChart(options);
+  let adapted = false;
   const title = (plan.kind === "options" && plan.title) || defaultTitle(this as DStream<unknown>);
   const batches: Row[][] = [];
   return liveForeach(this, "chart", title, (elements, time) => {
+    if (!adapted && elements.length > 0) {
+      adapted = true;
+      plan = adaptToNumbers(plan, options, elements);
+    }
     batches.push(batchRows(elements, time));
     if (batches.length > plan.history) batches.shift();
     const retained = batches.slice();

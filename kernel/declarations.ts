@@ -62,5 +62,5 @@ export function declarationsThatRan(declOutput: string, compiled: string, export
       return names.length === 0 || names.some((n) => !own.has(n) || exportsNow[n] !== undefined);
     })
     .map((s) => s.getFullText())
-    .join("");
+    .join("") + "\n";
 }

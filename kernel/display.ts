@@ -6,7 +6,7 @@ import { withOperation } from "../engine/ownership";
 import type { OutputHandle } from "../engine/scheduler/output-operation";
 import { cellLabel, currentCell } from "./cells";
 import { MimeBundle } from "./live-output";
-import { bindView } from "./output-registry";
+import { bindView, watchOutputs } from "./output-registry";
 import { NotedRenderer, OutputView, withNotes } from "./output-view";
 import { cellText, columnsOf, Row, selectRows, toRow } from "./table-model";
 
@@ -101,6 +101,7 @@ export function liveForeach<T>(stream: DStream<T>, operation: string, title: str
   const name = title ?? `${operation} of ${stream}`;
   view = OutputView.create(name, waitingBundle(name));
   bindView(handle.owner, handle.id, view);
+  watchOutputs(stream.ssc);
   return handle;
 }
 

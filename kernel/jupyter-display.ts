@@ -42,9 +42,11 @@ export class JupyterDisplay implements LiveOutput {
   private lastSent = -Infinity;
   private timerSet = false;
   private sending: Promise<void> = Promise.resolve();
+  private lastData: MimeBundle;
 
   constructor(private readonly port: DisplayPort, initial: MimeBundle, private readonly minIntervalMs = DEFAULT_MIN_INTERVAL_MS,
     private readonly timers: DisplayTimers = realTimers) {
+    this.lastData = initial;
     this.send(initial, false);
   }
 
@@ -57,10 +59,14 @@ export class JupyterDisplay implements LiveOutput {
     this.timers.setTimeout(() => { this.timerSet = false; void this.flush(); }, wait);
   }
 
-  flush(): Promise<void> {
+  flush(resend = false): Promise<void> {
     const render = this.pending;
     this.pending = undefined;
-    if (render) {
+    if (!render && resend) {
+      // Sent again while a cell runs: nbclient keeps only the executing cell's messages, so an
+      // update made between cells would otherwise be missing from the saved notebook.
+      this.sending = this.sending.then(() => this.send(this.lastData, true));
+    } else if (render) {
       this.lastSent = this.timers.now();
       this.sending = this.sending.then(async () => this.send(await render(), true)).catch((e) => {
         this.send({ "text/plain": `streamlab: could not render this output: ${(e as Error)?.message ?? e}` }, true);
@@ -70,6 +76,7 @@ export class JupyterDisplay implements LiveOutput {
   }
 
   private send(data: MimeBundle, update: boolean): void {
+    this.lastData = data;
     this.port({ data, metadata: {}, transient: { display_id: this.displayId } }, update);
   }
 }

@@ -18,8 +18,8 @@ export type BundleRenderer = () => MimeBundle | Promise<MimeBundle>;
 export interface LiveOutput {
   /** Asks for a redraw with what `render` builds; redraws are coalesced to a bounded rate. */
   update(render: BundleRenderer): void;
-  /** Sends any pending redraw now; resolves when sent. */
-  flush(): Promise<void>;
+  /** Sends any pending redraw now (with `resend`, the latest one again if none is pending); resolves when sent. */
+  flush(resend?: boolean): Promise<void>;
 }
 
 /**
@@ -69,10 +69,11 @@ export function createLiveOutput(initial: MimeBundle, cell?: CellRun): LiveOutpu
 const created = new Set<LiveOutput>();
 
 /**
- * Sends every output's pending (coalesced) redraw now; resolves when all are sent. The kernel calls
- * it when a context stops, so the cell awaiting `ssc.stop()` still runs when the last batch is
- * drawn: nbclient, and so a saved notebook, keeps only the updates that arrive while a cell runs.
+ * Sends every output's pending (coalesced) redraw now, and with `resend` the latest one again where
+ * none is pending; resolves when all are sent. The kernel calls it (resend) when a context stops,
+ * so the cell awaiting `ssc.stop()` still runs when each output's final state is sent: nbclient,
+ * and so a saved notebook, keeps only the updates that arrive while a cell runs.
  */
-export async function flushLiveOutputs(): Promise<void> {
-  await Promise.all([...created].map((o) => o.flush()));
+export async function flushLiveOutputs(resend = false): Promise<void> {
+  await Promise.all([...created].map((o) => o.flush(resend)));
 }

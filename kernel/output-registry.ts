@@ -35,7 +35,10 @@ export function watchOutputs(ssc: StreamingContext): void {
   if (listening.has(ssc)) return;
   listening.add(ssc);
   ssc.addStreamingListener({
-    onOutputOperationFailed: ({ failure }) => viewOf(failure.owner, failure.outputOpId, failure.name)?.fail(failure),
+    onOutputOperationFailed: ({ failure }) => {
+      const chain = ssc.outputs().find((o) => o.id === failure.outputOpId)?.chain;
+      viewOf(failure.owner, failure.outputOpId, failure.name)?.fail(failure, chain);
+    },
     onOutputOperationStopped: ({ output }) => viewOf(output.owner, output.id, output.operation, false)?.stop(output.stopReason ?? "stopped"),
   });
 }

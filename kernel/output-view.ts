@@ -63,10 +63,10 @@ export class OutputView {
   }
 
   /** A failed batch: the first error in full, then a running count. The stream goes on. */
-  fail(f: OutputFailure): void {
+  fail(f: OutputFailure, chain?: string): void {
     const message = readableError(f.error).headline;
     if (!this.failure) {
-      this.failure = { first: errorNote(this.title, f), count: 0, firstAt: f.firstFailureTime, lastBatch: f.batchTime, lastMessage: message };
+      this.failure = { first: errorNote(this.title, f, chain), count: 0, firstAt: f.firstFailureTime, lastBatch: f.batchTime, lastMessage: message };
     }
     this.failure.count = f.failureCount;
     this.failure.lastBatch = f.batchTime;
@@ -116,12 +116,14 @@ export class OutputView {
 }
 
 /** The first failure of an output, in full: headline, the user's frames, the stack folded. */
-function errorNote(title: string, f: OutputFailure): Note {
+function errorNote(title: string, f: OutputFailure, chain: string | undefined): Note {
   const r = readableError(f.error);
   const head = `✖ ${title} failed at batch ${f.batchTime} ms (${clockTime(f.batchTime)}): ${r.headline}`;
-  const text = [head, ...r.frames.map((l) => `    in ${l}`)].join("\n");
+  // An interrupted function leaves no frames: name the functions the output runs instead.
+  const where = r.frames.length > 0 ? r.frames : chain && f.owner ? [`one of the functions of ${chain}, defined by ${f.owner}`] : [];
+  const text = [head, ...where.map((l) => `    in ${l}`)].join("\n");
   const html = `<div style="color:#b00"><b>${escapeHtml(head)}</b>` +
-    r.frames.map((l) => `<div>&nbsp;&nbsp;in <code>${escapeHtml(l)}</code></div>`).join("") +
+    where.map((l) => `<div>&nbsp;&nbsp;in <code>${escapeHtml(l)}</code></div>`).join("") +
     `<details><summary>full stack</summary><pre>${escapeHtml(r.stack)}</pre></details></div>`;
   return { kind: "error", text, html };
 }

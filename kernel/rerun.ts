@@ -40,6 +40,8 @@ export async function replacePrevious(run: CellRun): Promise<void> {
   for (const { ssc, owner: creator } of live()) {
     try {
       if (creator === owner) {
+        // A context that never started is simply dropped with the cell's old variables.
+        if (ssc.getState() !== StreamingContextState.ACTIVE) continue;
         await ssc.stop({ stopGracefully: true, reason: `its context was replaced when ${owner} re-ran (now ${now}): re-run this cell` });
         showStopped(ssc);
       } else {

@@ -71,7 +71,7 @@ export function installRuntime(): void {
 function flushOutputsOnStop(): void {
   const stop = StreamingContext.prototype.stop as (this: StreamingContext, ...args: unknown[]) => Promise<void>;
   StreamingContext.prototype.stop = function (this: StreamingContext, ...args: unknown[]): Promise<void> {
-    return stop.apply(this, args).then(flushLiveOutputs);
+    return stop.apply(this, args).then(() => flushLiveOutputs(true));
   } as typeof StreamingContext.prototype.stop;
 }
 

@@ -15,6 +15,9 @@ describeWithVenv("a live notebook at the protocol level (jupyter_client, cellId 
   it("a throwing map shows its error once in its own display, then a running count; `1 + 1` shows only 2; no background message carries an unrelated cell's parent", () =>
     run("test_background_messages_never_carry_an_unrelated_cells_parent"));
 
+  it("console.log in a batch's functions shows in that output's display, never under whichever cell ran last", () =>
+    run("test_console_output_of_a_batch_goes_to_its_output"));
+
   it("re-running a cell with the same cellId three times leaves one live display per output and the same outputs running", () =>
     run("test_rerun_with_the_same_cell_id_leaves_one_live_display"));
 
@@ -26,6 +29,15 @@ describeWithVenv("a live notebook at the protocol level (jupyter_client, cellId 
 
   it("Interrupt during awaitTermination ends the wait without a stack and keeps the cell's variables", () =>
     run("test_interrupt_during_await_termination_keeps_the_variables"));
+
+  it("completion on `ssc.` lists the public API only (no @internal members); inspection shows the docs", () =>
+    run("test_completion_and_inspection_show_the_public_api_only"));
+
+  it("starting a second context names the cell that started the running one, with notebook advice", () =>
+    run("test_already_started_names_the_cell"));
+
+  it("re-running an unchanged stateful cell keeps its state; a failed definition leaves no display; default titles name operation and cell", () =>
+    run("test_rerun_of_an_unchanged_stateful_cell_keeps_its_state"));
 
   it("a failed cell keeps the imports and values declared before the failing line", () =>
     run("test_a_failed_cell_keeps_what_ran_before_the_failure"));

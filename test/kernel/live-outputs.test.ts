@@ -2,7 +2,9 @@ import { Durations, ManualClock, StreamingContext } from "../../kernel/index";
 import { outputHooks } from "../../engine/output-hooks";
 import { DisplayContent, DisplayTimers, JupyterDisplay } from "../../kernel/jupyter-display";
 import { BundleRenderer, LiveOutput, MimeBundle, setLiveOutputFactory, textOutputFactory } from "../../kernel/live-output";
-import { createPrintOutput } from "../../kernel/print-output";
+import { createPrintOutput, installPrint } from "../../kernel/print-output";
+import { DStream } from "../../engine/dstream/dstream";
+import { clockTime } from "../../kernel/output-view";
 import { VEGA_LITE_MIME } from "../../kernel/vega-render";
 
 /** Captures what each live output would show: its initial bundle, then every redraw. */
@@ -72,8 +74,12 @@ describe("notebook outputs in virtual time", () => {
     await clock.advance(3000);
     const texts = outputs[0].map((b) => b["text/plain"]);
     expect(texts[1]).toBe("xs · Time: 1513517145000 ms · 1 record\nvalue\n1");
-    expect(texts[2]).toMatch(/^xs · Time: 1513517146000 ms · the batch failed\nError: zero!/);
-    expect(texts[3]).toBe("xs · Time: 1513517147000 ms · 1 record\nvalue\n2");
+    // The last good table stays, with the error below it once (the user's frame: this file has
+    // no notebook cell), then a running count while the stream goes on.
+    const failure = `✖ xs failed at batch 1513517146000 ms (${clockTime(1513517146000)}): Error: zero!`;
+    expect(texts[2]).toBe(`xs · Time: 1513517145000 ms · 1 record\nvalue\n1\n${failure}`);
+    expect(texts[3]).toBe(`xs · Time: 1513517147000 ms · 1 record\nvalue\n2\n${failure}`);
+    expect(outputs[0][2]["text/html"]).toContain("<details><summary>full stack</summary><pre>Error: zero!");
     expect(((await failed) as Error).message).toBe("zero!");
   });
 
@@ -105,6 +111,17 @@ describe("notebook outputs in virtual time", () => {
     expect(spec.mark).toBe("line");
     expect(spec.data.values).toEqual([{ key: "a", value: 2, time: T0 + 2000 }, { key: "a", value: 3, time: T0 + 3000 }]);
     expect(spec.encoding).toEqual({ x: { field: "time", type: "temporal" }, y: { field: "value", type: "quantitative" }, color: { field: "key", type: "nominal" } });
+  });
+
+  it("chart() of plain numbers: a line of the value over batch time, not a bar keyed undefined", async () => {
+    const { ssc, clock, counts } = wordCounts([["a"], ["a b"], ["a b c"]]);
+    counts.count().chart();
+    ssc.start();
+    await clock.advance(3000);
+    const spec = outputs[0][3][VEGA_LITE_MIME] as { data: { values: unknown[] }; mark: string; encoding: unknown };
+    expect(spec.mark).toBe("line");
+    expect(spec.data.values).toEqual([{ value: 1, time: T0 + 1000 }, { value: 2, time: T0 + 2000 }, { value: 3, time: T0 + 3000 }]);
+    expect(spec.encoding).toEqual({ x: { field: "time", type: "temporal" }, y: { field: "value", type: "quantitative" } });
   });
 
   it("chart(fullSpec): the user's spec with each batch's rows as data", async () => {
@@ -157,6 +174,31 @@ describe("notebook outputs in virtual time", () => {
     const last = outputs[0][outputs[0].length - 1]["text/plain"];
     const batch = (t: number, w: string) => `-------------------------------------------\nTime: ${T0 + t} ms\n-------------------------------------------\n(${w},1)\n\n`;
     expect(last).toBe(batch(2000, "b") + batch(3000, "c") + batch(4000, "d"));
+  });
+
+  describe("print(num, options) in a notebook", () => {
+    const enginePrint = DStream.prototype.print;
+    beforeEach(() => { outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num); installPrint(); });
+    afterEach(() => { DStream.prototype.print = enginePrint; });
+    const header = (t: number) => `-------------------------------------------\nTime: ${T0 + t} ms\n-------------------------------------------\n`;
+    const batch = (t: number, w: string) => `${header(t)}(${w},1)\n\n`;
+
+    it("history keeps more batches; empty: \"collapse\" folds each run of empty batches into one line", async () => {
+      const { ssc, clock, counts } = wordCounts([["a"], [], [], [], ["b"], []]);
+      counts.print(10, { history: 5, empty: "collapse" });
+      ssc.start();
+      await clock.advance(6000);
+      expect(outputs[0][outputs[0].length - 1]["text/plain"]).toBe(
+        batch(1000, "a") + `… 3 empty batches, ${T0 + 2000} ms to ${T0 + 4000} ms …\n\n` + batch(5000, "b") + header(6000) + "\n");
+    });
+
+    it("empty: \"skip\" shows only batches with records, so a typed line stays on screen", async () => {
+      const { ssc, clock, counts } = wordCounts([["a"], [], ["b"], [], [], []]);
+      counts.print(10, { empty: "skip", history: 2 });
+      ssc.start();
+      await clock.advance(6000);
+      expect(outputs[0][outputs[0].length - 1]["text/plain"]).toBe(batch(1000, "a") + batch(3000, "b"));
+    });
   });
 });
 

@@ -179,6 +179,22 @@ class LiveNotebookTest(unittest.TestCase):
         # The counts table goes on.
         self.wait_for_update(counts_display, r"hello\s+2")
 
+    def test_console_output_of_a_batch_goes_to_its_output(self):
+        """console.log in a batch's functions shows in that output's display (a foreachRDD gets one
+        under its cell when it first logs), never as a stream message under whichever cell ran."""
+        self.start_context()
+        reply, msgs = self.execute('words.foreachRDD((rdd, time) => console.log(`batch ${time.milliseconds % 1000}: ${rdd.count()} words`));', cell="logs")
+        self.assertEqual(reply["status"], "ok", reply)
+        logs_request = msgs[0]["parent_header"]["msg_id"]
+        self.execute("1 + 1", cell="unrelated")
+        self.pump(1.5)
+        shown = [m for _, m in self.iopub if m["msg_type"] == "display_data" and m["parent_header"]["msg_id"] == logs_request]
+        self.assertEqual(len(shown), 1, [m["msg_type"] for _, m in self.iopub if m["parent_header"]["msg_id"] == logs_request])
+        self.assertEqual(shown[0]["content"]["data"]["text/plain"], "foreachRDD · cell [2]")
+        text = self.wait_for_update(shown[0]["content"]["transient"]["display_id"], r"(batch \d+: 3 words\n.*){2}")
+        self.assertTrue(text.startswith("foreachRDD · cell [2]\nbatch "), text)
+        self.assertEqual([m["msg_type"] for _, m in self.iopub if m["msg_type"] in ("stream", "error")], [])
+
     def test_rerun_with_the_same_cell_id_leaves_one_live_display(self):
         """Re-running a cell replaces what its previous run defined: one live display per output,
         the old displays get no more updates, the outputs count stays the same."""
@@ -212,6 +228,58 @@ class LiveNotebookTest(unittest.TestCase):
         reply, own = self.execute("StreamingContext.getActive() === ssc", cell="check")
         self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["true"])
 
+    def test_completion_and_inspection_show_the_public_api_only(self):
+        """Tab on `ssc.` lists the public API, none of the engine's @internal members; Shift-Tab
+        on a method shows its documentation."""
+        reply, _ = self.execute('import { StreamingContext } from "streamlab";\nconst ssc = new StreamingContext({ batchDuration: 1000 });', cell="make")
+        self.assertEqual(reply["status"], "ok", reply)
+        code = "ssc."
+        self.kc.complete(code, len(code))
+        matches = self.kc.get_shell_msg(timeout=20)["content"]["matches"]
+        for public in ("start", "stop", "awaitTermination", "socketTextStream", "outputs", "removeOwnedBy", "dashboard"):
+            self.assertIn(public, matches)
+        for internal in ("jobScheduler", "jobGenerator", "assertCanAddStreams", "abandonForTest", "recoveryHooks", "listenerBus", "inputInfoTracker"):
+            self.assertNotIn(internal, matches)
+        code = "ssc.awaitTermination"
+        self.kc.inspect(code, len(code))
+        found = self.kc.get_shell_msg(timeout=20)["content"]
+        self.assertTrue(found["found"])
+        self.assertIn("awaitTermination", found["data"]["text/plain"])
+
+    def test_already_started_names_the_cell(self):
+        """Starting a second context while one runs: the error names the cell that started the
+        running one and gives notebook advice, not an evalmachine frame."""
+        self.start_context()
+        reply, _ = self.execute('const other = new StreamingContext({ batchDuration: 1000 });\nother.queueStream([[1]]).print();\nother.start();', cell="second", stop_on_error=False)
+        self.assertEqual(reply["status"], "error")
+        message = reply["evalue"]
+        self.assertIn("Currently running StreamingContext was started at\ncell [1]. In a notebook, re-running cell [1] replaces that context", message)
+        self.assertNotIn("evalmachine", message)
+        self.assertEqual(reply["traceback"][0], "Error [STREAM_ERR_ANOTHER_CONTEXT_ACTIVE]: " + message)
+
+    def test_rerun_of_an_unchanged_stateful_cell_keeps_its_state(self):
+        """A stateful stream added live, its cell re-run unchanged: the new display's totals go on
+        from the old ones instead of starting again. A definition that fails leaves no display."""
+        self.start_context()
+        reply, msgs = self.execute('words.updateStateByKey((vs: number[], s?: number) => vs.length + (s ?? 0)).display();', cell="nocheckpoint", stop_on_error=False)
+        self.assertEqual(reply["status"], "error")
+        self.assertIn("STREAM_ERR_NO_CHECKPOINT_DIR", reply["traceback"][0])
+        self.assertEqual(self.displays(msgs), [])
+        reply, _ = self.execute('ssc.checkpoint(%r);' % os.path.join(self.tmp.name, "cp"), cell="checkpoint")
+        self.assertEqual(reply["status"], "ok", reply)
+        code = 'const totals = words.mapToPair((w) => [w, 1]).updateStateByKey((vs: number[], s?: number) => vs.reduce((a, b) => a + b, s ?? 0));\ntotals.display();'
+        reply, msgs = self.execute(code, cell="totals")
+        self.assertEqual(reply["status"], "ok", reply)
+        first = self.displays(msgs)[0]
+        self.assertEqual(first["content"]["data"]["text/plain"], "updateStateByKey · cell [4] · waiting for the first batch")
+        text = self.wait_for_update(first["content"]["transient"]["display_id"], r"hello\s+(1[0-9]|[2-9][0-9])\b")
+        before = int(re.search(r"hello\s+(\d+)", text).group(1))
+        reply, msgs = self.execute(code, cell="totals")
+        self.assertEqual(reply["status"], "ok", reply)
+        second = self.displays(msgs)[0]["content"]["transient"]["display_id"]
+        text = self.wait_for_update(second, r"hello\s+\d+")
+        self.assertGreater(int(re.search(r"hello\s+(\d+)", text).group(1)), before, text)
+
     # ---- interrupt --------------------------------------------------------------------------
 
     def test_interrupt_ends_an_endless_loop_in_a_batch(self):
@@ -230,6 +298,7 @@ class LiveNotebookTest(unittest.TestCase):
         self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["42"])
         text = self.wait_for_update(loop_id, r"STREAM_ERR_OUTPUT_INTERRUPTED")
         self.assertRegex(text, r"defined by cell \[2\]")
+        self.assertIn("in one of the functions of queueStream → map → print, defined by cell [2]", text)
         self.assertRegex(text, r"re-run its cell")
         since = time.time()
         self.pump(3 * BATCH_MS / 1000 + 0.5)

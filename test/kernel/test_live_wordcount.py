@@ -172,7 +172,8 @@ class LiveWordCountTest(unittest.TestCase):
         reply = self.kc.get_shell_msg(timeout=10)
         self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
         self.assertEqual(reply["content"]["status"], "error")
-        self.assertEqual(reply["content"]["evalue"], "Interrupted asynchronously")
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        self.assertEqual(reply["content"]["traceback"], ["Interrupted: " + reply["content"]["evalue"]])
         after_interrupt = self.updates(display_id, 3)
         self.assert_growing(totals + after_interrupt)
         # Like ipykernel's stop_on_error, tslab aborts requests that arrive within 200 ms of an error.
