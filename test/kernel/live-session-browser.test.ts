@@ -534,7 +534,7 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
       const clock = "\\(\\d\\d:\\d\\d:\\d\\d\\)";
       const own = (await nb.outputTexts(THROWS)).join("\n").split("\n").map((l) => l.trim());
       expect(own.filter((l) => l.includes("cannot handle bye"))).toEqual([
-        expect.stringMatching(new RegExp(`^× print of map · cell \\[${cell}\\] failed at batch ${failed[0]} ms ${clock}: Error: cannot handle bye$`)),
+        expect.stringMatching(new RegExp(`^✖ print of map · cell \\[${cell}\\] failed at batch ${failed[0]} ms ${clock}: Error: cannot handle bye$`)),
         `in cell [${cell}] line 2: if (line.includes("bye")) throw new Error("cannot handle bye");`,
         expect.stringMatching(new RegExp(`^failed in ${failed.length} batches since \\d\\d:\\d\\d:\\d\\d; last: batch ${failed[failed.length - 1]} ms ${clock}: Error: cannot handle bye$`)),
       ]);
@@ -575,8 +575,8 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
 
       // The looping output stopped with an error that says so; the other outputs go on.
       const stopped = (await nb.outputTexts(RUNAWAY)).join("\n").split("\n").map((l) => l.trim());
-      expect(stopped.filter((l) => l.startsWith("×"))).toEqual([expect.stringMatching(
-        new RegExp(`^× print of count · cell \\[${cell}\\] failed at batch \\d+ ms \\(\\d\\d:\\d\\d:\\d\\d\\): Error \\[STREAM_ERR_OUTPUT_INTERRUPTED\\]: The print defined by cell \\[${cell}\\] was interrupted`))]);
+      expect(stopped.filter((l) => l.startsWith("✖"))).toEqual([expect.stringMatching(
+        new RegExp(`^✖ print of count · cell \\[${cell}\\] failed at batch \\d+ ms \\(\\d\\d:\\d\\d:\\d\\d\\): Error \\[STREAM_ERR_OUTPUT_INTERRUPTED\\]: The print defined by cell \\[${cell}\\] was interrupted`))]);
       await sendAndSee(LECTURE_INPUT, LECTURE_OUTPUT);
       const lengthsAfter = await pollUntil("the lengths output printing a batch after the interrupt", 15_000,
         async () => (await nb.printed(THROWS)).filter((b) => b.time >= lastBatchSeen), (bs) => bs.length > 0);
