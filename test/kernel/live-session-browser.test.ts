@@ -348,6 +348,8 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
   /** Every send of the lecture's session: the lines and the batch (of cell 0's print) they landed in. */
   const sends: Array<{ lines: string[]; batch: number }> = [];
   let lastBatchSeen = 0;
+  /** What the steps measured, kept beside the screenshots (live-session-timings.json). */
+  const measured: Record<string, number> = {};
   /** The execution count of the lecture cell's first run. */
   let lectureRun = 0;
 
@@ -396,6 +398,8 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
   }, 660_000);
 
   afterAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS, "live-session-timings.json"), JSON.stringify(measured, null, 1) + "\n");
     await browser?.close().catch(() => undefined);
     await lab?.stop();
     for (const s of servers) await s.close();
@@ -438,6 +442,7 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
       await nb.enter(CHART, windowedChart);
       const added = await latestBatch();
       const first = await pollUntil("the chart's first batch", 20_000, async () => chartState(await nb.modelOutputs(CHART)), (s) => s !== undefined);
+      measured.chartFirstBatchAfterCellMs = first!.time - added;
       expect(first!.time).toBeLessThanOrEqual(added + 2 * BATCH_MS);
 
       const sent = await sendAndSee(LECTURE_INPUT, LECTURE_OUTPUT);
@@ -570,6 +575,7 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
       await nb.interrupt();
       await pollUntil("the waiting cell's answer after Interrupt", 10_000, () => nb.outputTexts(AFTER_INTERRUPT), (t) => t.length > 0);
       const answeredMs = Date.now() - pressed;
+      measured.interruptToAnswerMs = answeredMs;
       expect(await nb.outputTexts(AFTER_INTERRUPT)).toEqual(["ACTIVE"]);
       expect(answeredMs).toBeLessThanOrEqual(2000);
 
