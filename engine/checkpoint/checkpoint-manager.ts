@@ -18,6 +18,8 @@ export interface RestorePlan {
   batches: Map<number, StreamBatchData>;
   /** The streams whose state and data are restored (all of them unless restoreUnchangedState). */
   streamIds: Set<number>;
+  /** The ids of the streams `create()` built. */
+  createdIds: Set<number>;
 }
 
 /**
@@ -44,7 +46,10 @@ export class CheckpointManager implements RecoveryHooks {
   private readonly live: LiveStreamRecovery | undefined;
 
   constructor(private readonly ssc: StreamingContext, private readonly plan?: RestorePlan) {
-    if (plan) this.live = new LiveStreamRecovery(ssc, plan.metadata, plan.batches, (id, batch) => this.latestBatch.set(id, batch));
+    if (plan) {
+      this.live = new LiveStreamRecovery(ssc, plan.metadata, plan.batches, (id, batch) => this.latestBatch.set(id, batch));
+      this.live.reserveIds();
+    }
   }
 
   start(ssc: StreamingContext): number {
@@ -70,6 +75,7 @@ export class CheckpointManager implements RecoveryHooks {
     ssc.graph.start(cp.zeroTime, cp.startTime);
     this.startGraph = fingerprintGraph(ssc.graph);
     this.restoreStreams(plan);
+    this.live?.matchStartGraph(plan.createdIds);
     const keepFrom = Math.min(cp.checkpointTime - ssc.graph.maxInputRememberDuration(), this.live?.oldestNeeded ?? Infinity);
     this.wal?.start(ssc.receiverTracker, (time) => time > keepFrom);
     const restartTime = ssc.jobGenerator.timer.getRestartTime(cp.zeroTime);

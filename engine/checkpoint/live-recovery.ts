@@ -53,11 +53,28 @@ export class LiveStreamRecovery {
     return this.pending.length ? Math.min(...this.pending.map((p) => p.from)) : undefined;
   }
 
+  /** Streams defined from now on get ids the checkpoint never used, so their state files and journals are new. */
+  reserveIds(): void {
+    this.ssc.graph.reserveIdsBelow(Math.max(-1, ...this.cp.graph.map((g) => g.id)) + 1);
+  }
+
+  /**
+   * Matches the stateful streams defined after `create()` but before `start()` (a notebook whose
+   * cells define streams between getOrCreate and start): they are in the graph from the start, so
+   * they get their state now and the replayed batches bring them up to date.
+   * @param created the ids of the streams `create()` built (restored as usual)
+   */
+  matchStartGraph(created: Set<number>): void {
+    for (const s of this.ssc.graph.streams) {
+      if (created.has(s.id)) continue;
+      const found = this.claim(s);
+      if (found) this.restore(s, found);
+    }
+  }
+
   /** Starts waiting: pins the inputs' history and listens for streams joining. */
   install(restartTime: number): void {
     const graph = this.ssc.graph;
-    // New streams get ids the checkpoint never used, so their state files and journals are new.
-    graph.reserveIdsBelow(Math.max(-1, ...this.cp.graph.map((g) => g.id)) + 1);
     if (!this.waiting) return;
     this.deadline = restartTime + this.ssc.conf.getTimeMs(LIVE_WAIT_CONF, DEFAULT_LIVE_WAIT_MS);
     graph.historyPin = this.oldestNeeded;
@@ -80,19 +97,27 @@ export class LiveStreamRecovery {
 
   private match(change: GraphChange): void {
     for (const s of change.added) {
-      if (!s.keepsHistory || s.dependencies.length === 0 || !s.isInitialized || s.adoptsFrom) continue;
-      const fp = structuralFingerprint(s);
-      const same = this.pending.filter((p) => p.identity.structure === fp);
-      const found = same.find((p) => p.identity.owner === s.owner) ?? same[0];
-      if (!found) continue;
-      this.pending.splice(this.pending.indexOf(found), 1);
-      this.restore(s, found, change.time);
+      const found = this.claim(s);
+      if (found) this.restore(s, found, change.time);
     }
     this.ssc.graph.historyPin = this.oldestNeeded;
   }
 
-  /** Puts the checkpointed state into `s` and computes the batches it missed, oldest first. */
-  private restore(s: DStream<unknown>, p: PendingStream, joinTime: number): void {
+  /** The waiting checkpointed stream `s` is the new definition of, taken off the waiting list. */
+  private claim(s: DStream<unknown>): PendingStream | undefined {
+    if (!s.keepsHistory || s.dependencies.length === 0 || !s.isInitialized || s.adoptsFrom) return undefined;
+    const fp = structuralFingerprint(s);
+    const same = this.pending.filter((p) => p.identity.structure === fp);
+    const found = same.find((p) => p.identity.owner === s.owner) ?? same[0];
+    if (found) this.pending.splice(this.pending.indexOf(found), 1);
+    return found;
+  }
+
+  /**
+   * Puts the checkpointed state into `s`; for a stream that joins a running graph at `joinTime`,
+   * also computes the batches it missed, oldest first.
+   */
+  private restore(s: DStream<unknown>, p: PendingStream, joinTime?: number): void {
     const { entry, data } = p;
     if (entry.batch && data) {
       const partitioner = data.hashPartitions ? new HashPartitioner(data.hashPartitions) : undefined;
@@ -100,6 +125,7 @@ export class LiveStreamRecovery {
       this.adoptFile(s.id, entry.batch);
     }
     if (entry.state !== undefined) s.restoreState(entry.state, this.cp.checkpointTime);
+    if (joinTime === undefined) return;
     s.joinTime = p.from + s.slideDuration;
     // Computed now, one batch after the other (not by recursion from the first job), from the
     // inputs' pinned batches; a batch that fails is remembered as failed by the stream itself.

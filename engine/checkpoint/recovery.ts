@@ -66,7 +66,7 @@ export function getOrCreate(dir: string, create: () => StreamingContext, options
   } else {
     streamIds = new Set(current.map((s) => s.id));
   }
-  const plan: RestorePlan = { file: loaded.file, metadata: cp, batches, streamIds };
+  const plan: RestorePlan = { file: loaded.file, metadata: cp, batches, streamIds, createdIds: new Set(current.map((s) => s.id)) };
   ssc.recoveryHooks = new CheckpointManager(ssc, plan);
   return ssc;
 }

@@ -26,7 +26,7 @@ export const BATCH_MS = 100;
 export const WINDOW_MS = 5 * BATCH_MS;
 export const SESSION_TIMEOUT_MS = 4 * BATCH_MS;
 /** Batches the child keeps running after it saw the stop request, before it reports. */
-export const BATCHES_AFTER_STOP = 3;
+export const BATCHES_AFTER_STOP = 10;
 
 const VOCABULARY = ["spark", "stream", "batch", "state", "window", "kill", "node", "file", "socket", "log", "sum"];
 
@@ -118,6 +118,7 @@ export function main(engine: Engine, argv: string[]): void {
   let firstBatchReported = false;
   let firstBatchLogged = false;
   let reportAt: number | undefined;
+  const startedAt = Date.now();
   const ssc = engine.StreamingContext.getOrCreate(config.dir, () => {
     const conf = new engine.SparkConf().setAppName(`crash-app-${config.source}`).setMaster("local[2]");
     if (config.source === "socket") conf.set("spark.streaming.receiver.writeAheadLog.enable", "true");
@@ -141,7 +142,10 @@ export function main(engine: Engine, argv: string[]): void {
           firstBatchReported = true;
           fs.appendFileSync(files.recoveryTimes, `${restarted ? "restart" : "first"} ${Math.round(process.uptime() * 1000)}\n`);
         }
-        if (reportAt === undefined && fs.existsSync(files.stop)) reportAt = index + BATCHES_AFTER_STOP;
+        // Counted from a batch of this run's own time, not a replayed one: on a loaded machine the
+        // last run may still be replaying down time when the harness asks it to stop, and the
+        // records of the batches after the replay must be in its result too.
+        if (reportAt === undefined && time >= startedAt && fs.existsSync(files.stop)) reportAt = Math.max(index, config.numBatches ?? 0) + BATCHES_AFTER_STOP;
         if (index === reportAt) {
           fs.writeFileSync(`${files.result}.tmp`, JSON.stringify({ index, ...result }));
           fs.renameSync(`${files.result}.tmp`, files.result);

@@ -42,7 +42,7 @@ async function truth(): Promise<Map<number, AppResult>> {
 }
 
 /** One run of the "notebook": cell 1 builds the context with getOrCreate and starts it. */
-function cell1(dir: string, clock: ManualClock, conf: Record<string, string | number | boolean> = {}) {
+function cell1(dir: string, clock: ManualClock, conf: Record<string, string | number | boolean> = {}, start = true) {
   let lines: TestInputStream<string> | undefined;
   const ssc = StreamingContext.getOrCreate(dir, () => {
     const ssc = new StreamingContext({ appName: "notebook", master: "local[2]", batchDuration: BATCH_MS, clock, conf: { "streamlab.graph.liveChanges": true, ...conf } });
@@ -51,7 +51,7 @@ function cell1(dir: string, clock: ManualClock, conf: Record<string, string | nu
     lines.foreachRDD(() => {});
     return ssc;
   });
-  ssc.start();
+  if (start) ssc.start();
   return { ssc, lines: lines as TestInputStream<string> };
 }
 
@@ -110,6 +110,26 @@ describe("a graph built live recovers in virtual time", () => {
     for (let i = 1; i <= NUM_BATCHES; i++) if (got.has(i)) expect([i, got.get(i)]).toEqual([i, expected.get(i)]);
     const ran = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
     expect([...got.keys()]).toEqual([...ran(1, 12), 23, ...ran(28, NUM_BATCHES)]);
+  });
+
+  it("a notebook that defines them before start() the second time gets their state back, and the replay runs them", async () => {
+    const dir = tmp("prestart");
+    const got = new Map<number, AppResult>();
+    const clock1 = new ManualClock(0);
+    const run1 = cell1(dir, clock1);
+    cell2(run1.lines, got);
+    await clock1.advance(12 * BATCH_MS);
+    run1.ssc.abandonForTest();
+    // Run 2: cell 1 without start, cell 2, then start: down until 15.5, 13-15 replayed with cell 2's outputs.
+    const clock2 = new ManualClock(15 * BATCH_MS + 50);
+    const run2 = cell1(dir, clock2, {}, false);
+    cell2(run2.lines, got);
+    run2.ssc.start();
+    await clock2.advance(5 * BATCH_MS);
+    const ran = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
+    expect([...got.keys()]).toEqual(ran(1, 20));
+    for (const i of got.keys()) expect([i, got.get(i)]).toEqual([i, expected.get(i)]);
+    expect(run2.ssc.graph.historyPin).toBeUndefined();
   });
 
   it("a changed definition does not take the checkpointed state; the state waits, then is dropped after streamlab.graph.recoveryWaitMs", async () => {

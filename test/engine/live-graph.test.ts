@@ -5,6 +5,7 @@ import {
   DStream, InputDStream, ManualClock, OutputFailure, OutputInfo, RDD, StateSpec, StreamingContext, TestInputStream,
   TextOutputFormat, outputHooks, setCurrentOwner, setLiveGraphDefault, setLogger, startLineServer,
 } from "../../engine";
+import { captureStdout } from "../helpers/capture";
 import { toPlain } from "../helpers/test-operation";
 import { waitUntil } from "../helpers/wait";
 
@@ -104,6 +105,47 @@ describe("streams and outputs join and leave at batch boundaries", () => {
     expect(live.batches).toEqual([[3000, [30]], [4000, [40]]]);
     expect(live.handle.status()).toMatchObject({ status: "stopped", stopReason: "stopped by its handle", since: 5000, chain: "TestInputStream → map → foreachRDD" });
     expect(ssc.outputs().map((o) => [o.id, o.name, o.status])).toEqual([[0, "TestInputStream", "running"], [1, "map", "stopped"]]);
+  });
+
+  it("print() added after batch 1 and stopped after batch 2 prints exactly batches 2 and 3 in Spark's format", async () => {
+    const { ssc, clock, stream } = liveContext([["a"], ["b", "c"], [], ["d"]]);
+    collect(stream);
+    ssc.start();
+    await clock.advance(1000);
+    const printed = captureStdout();
+    try {
+      const handle = stream.map((w) => [w, w.length]).print();
+      await clock.advance(2000);
+      void handle.stop();
+      await clock.advance(1000);
+    } finally {
+      printed.restore();
+    }
+    const dashes = "-------------------------------------------";
+    expect(printed.text()).toBe(`${dashes}\nTime: 2000 ms\n${dashes}\n(b,1)\n(c,1)\n\n${dashes}\nTime: 3000 ms\n${dashes}\n\n`);
+  });
+
+  it("a cell re-run three times leaves exactly one running output, and each batch is counted once", async () => {
+    const { ssc, clock, stream } = liveContext(numbers(6));
+    collect(stream);
+    ssc.start();
+    const counted: number[] = [];
+    const runCell = () => {
+      ssc.removeOwnedBy("cell-7", "cell [7] re-ran");
+      setCurrentOwner("cell-7");
+      stream.foreachRDD((_rdd, t) => { counted.push(t.milliseconds); });
+      setCurrentOwner(undefined);
+    };
+    for (let i = 0; i < 3; i++) {
+      runCell();
+      await clock.advance(1000);
+    }
+    runCell();
+    runCell();
+    await clock.advance(3000);
+    expect(counted).toEqual([1000, 2000, 3000, 4000, 5000, 6000]);
+    expect(ssc.outputs().filter((o) => o.owner === "cell-7").map((o) => o.status)).toEqual(["stopped", "stopped", "stopped", "stopped", "running"]);
+    expect(ssc.graph.outputStreams).toHaveLength(2);
   });
 
   it("an output defined while a batch runs joins at the next batch, never in the middle of one", async () => {
