@@ -2,6 +2,7 @@ import * as vm from "vm";
 import { TaskWorkerPool } from "../engine/executor/worker-pool";
 import { setLogger } from "../engine/log";
 import type { JobContext } from "../engine/output-hooks";
+import { interruptWaitingCell } from "./cell-executor";
 import { executingCell, scopes } from "./cells";
 import { viewOf } from "./output-registry";
 
@@ -72,29 +73,41 @@ export function installLogRouting(): void {
 
 const JOB_SCRIPT = new vm.Script("globalThis.__streamlabJob()", { filename: "streamlab-job" });
 const INTERRUPTED = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+/**
+ * A job interrupted sooner than this after it started, while a cell awaits, was not stuck: the
+ * Interrupt was meant for the awaiting cell (`await ssc.awaitTermination()`) and only happened to
+ * arrive during a batch.
+ */
+export const STUCK_MS = 1000;
 
 /**
  * Runs one output's batch job (outputHooks.runJob) in that output's scope, under `vm`'s
  * breakOnSigint: Jupyter's Interrupt (SIGINT) ends a user function stuck in it, an endless loop
  * included, within the engine's next check (immediately for JavaScript, at most ~1 s for a wait
  * on map-task workers). The engine then stops that output (STREAM_ERR_OUTPUT_INTERRUPTED); the
- * workers, which may still run the function, are replaced.
+ * workers, which may still run the function, are replaced. While SIGINT is armed for a job the
+ * process's own SIGINT handler does not run, so an Interrupt that lands in a short job while a
+ * cell awaits ends that cell's wait instead, and the job runs again.
  */
 export function runJobInterruptibly(job: () => Promise<void>, context: JobContext): Promise<void> {
-  return scopes.run({ kind: "job", owner: context.owner, outputOpId: context.outputOpId, batchTime: context.batchTime, name: context.name }, () => {
-    const g = globalThis as { __streamlabJob?: () => Promise<void> };
-    g.__streamlabJob = job;
-    try {
-      return (JOB_SCRIPT.runInThisContext({ breakOnSigint: true }) as Promise<void>).catch(interrupted);
-    } catch (e) {
-      return interrupted(e);
-    } finally {
-      delete g.__streamlabJob;
-    }
-  });
+  return scopes.run({ kind: "job", owner: context.owner, outputOpId: context.outputOpId, batchTime: context.batchTime, name: context.name }, () => runArmed(job));
 }
 
-function interrupted(e: unknown): Promise<never> {
-  if ((e as { code?: unknown })?.code === INTERRUPTED) void TaskWorkerPool.shutdown();
-  return Promise.reject(e);
+function runArmed(job: () => Promise<void>): Promise<void> {
+  const g = globalThis as { __streamlabJob?: () => Promise<void> };
+  const started = performance.now();
+  const interrupted = (e: unknown): Promise<void> => {
+    if ((e as { code?: unknown })?.code !== INTERRUPTED) return Promise.reject(e);
+    if (performance.now() - started < STUCK_MS && interruptWaitingCell()) return runArmed(job);
+    void TaskWorkerPool.shutdown();
+    return Promise.reject(e);
+  };
+  g.__streamlabJob = job;
+  try {
+    return (JOB_SCRIPT.runInThisContext({ breakOnSigint: true }) as Promise<void>).catch(interrupted);
+  } catch (e) {
+    return interrupted(e);
+  } finally {
+    delete g.__streamlabJob;
+  }
 }

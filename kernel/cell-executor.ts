@@ -84,6 +84,18 @@ function createExports(): Record<string, unknown> {
   });
 }
 
+let endWait: (() => void) | undefined;
+
+/**
+ * Ends the wait of the cell that is awaiting now (as SIGINT does when no batch job holds the
+ * thread); false when no cell awaits.
+ */
+export function interruptWaitingCell(): boolean {
+  if (!endWait) return false;
+  endWait();
+  return true;
+}
+
 /** Creates the executor; same interface as tslab's createExecutor plus `execute(src, cell)`. */
 export function createCellExecutor(rootDir: string, convs: ConverterSet, out: ExecutorConsole) {
   const sideOutputs = new Map<string, string>();
@@ -94,17 +106,32 @@ export function createCellExecutor(rootDir: string, convs: ConverterSet, out: Ex
 
   let prevDecl = "";
   let interruptWaiting: (() => void) | undefined;
+  /** An Interrupt arrived while the cell was compiling or starting: it ends the cell at its next step. */
+  let executing = false;
+  let interruptPending = false;
 
   function printDiagnostics(diagnostics: Diagnostic[]): void {
     for (const d of diagnostics) out.error("%s%d:%d - %s", d.fileName ? d.fileName + " " : "", d.start.line + 1, d.start.character + 1, d.messageText);
   }
 
-  /** Ends the current cell's wait (SIGINT); a no-op when no cell awaits. */
+  /** Ends the current cell's wait (SIGINT), or the cell at its next step while it compiles. */
   function interrupt(): void {
-    interruptWaiting?.();
+    if (interruptWaiting) interruptWaiting();
+    else if (executing) interruptPending = true;
   }
 
   async function execute(src: string, cell: CellSource = { fileName: "cell" }): Promise<boolean> {
+    executing = true;
+    interruptPending = false;
+    try {
+      return await executeCell(src, cell);
+    } finally {
+      executing = false;
+      interruptPending = false;
+    }
+  }
+
+  async function executeCell(src: string, cell: CellSource): Promise<boolean> {
     const meta = (require("tslab/dist/metadata.js") as { getCodeMetadata(s: string): { module?: string; mode?: string } }).getCodeMetadata(src);
     if (meta.module) {
       printDiagnostics((meta.mode === "browser" ? convs.browser : convs.node).addModule(meta.module, src, meta));
@@ -131,6 +158,10 @@ export function createCellExecutor(rootDir: string, convs: ConverterSet, out: Ex
       return false;
     };
     let promise: Promise<unknown> | undefined;
+    if (interruptPending) {
+      out.error(new CellInterrupted());
+      return false;
+    }
     try {
       // A function wrapper (tslab#11), async when the cell awaits at top level.
       const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
@@ -144,7 +175,8 @@ export function createCellExecutor(rootDir: string, convs: ConverterSet, out: Ex
       const waited = promise;
       try {
         await new Promise<void>((resolve, reject) => {
-          interruptWaiting = () => reject(new CellInterrupted());
+          interruptWaiting = endWait = () => reject(new CellInterrupted());
+          if (interruptPending) interruptWaiting();
           waited.then(() => resolve(), reject);
         });
       } catch (e) {
@@ -153,7 +185,7 @@ export function createCellExecutor(rootDir: string, convs: ConverterSet, out: Ex
         if (e instanceof CellInterrupted) waited.catch(() => undefined);
         return failed(e);
       } finally {
-        interruptWaiting = undefined;
+        interruptWaiting = endWait = undefined;
       }
     }
     prevDecl = converted.declOutput || "";

@@ -10,7 +10,7 @@ export interface DisplayContent {
 
 /**
  * Sends one display message on IOPub; `update` selects `update_display_data`. tslab's
- * `lastWriteDisplayData` in the kernel, a capturing fake in tests.
+ * The kernel's routes by the display's cell (runtime.ts), a capturing fake in tests.
  */
 export type DisplayPort = (content: DisplayContent, update: boolean) => void;
 

@@ -2,7 +2,7 @@ import * as util from "util";
 import { setCurrentOwner } from "../engine/ownership";
 import { processWrite } from "./background";
 import { CellExecutor, CellInterrupted, ConverterSet, createCellExecutor, ExecutorConsole } from "./cell-executor";
-import { CellRun, cellLabel, executingCell, scopes, setExecuting } from "./cells";
+import { CellRun, cellLabel, currentCell, executingCell, scopes, setExecuting } from "./cells";
 import { cellTraceback, recordCellCode } from "./error-text";
 import { packageRoot } from "./package-root";
 import { replacePrevious } from "./rerun";
@@ -71,6 +71,9 @@ class ExecutionCount {
 
 let current: Execution | undefined;
 
+const writeToCurrentCell = (data: unknown, update: boolean) =>
+  currentCell()?.send(update ? "update_display_data" : "display_data", data as Record<string, unknown>);
+
 /** Installs the protocol fixes into tslab's modules; call before startKernel. */
 export function installProtocolFixes(): void {
   const jupyter = require("tslab/dist/jupyter.js");
@@ -91,7 +94,9 @@ export function installProtocolFixes(): void {
   jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl = async function (this: HandlerLike & { executor: CellExecutor }, req: { code: string }, _writeStream: StreamWriter, writeDisplayData: DisplayWriter) {
     const cell = writeDisplayData.cell as Execution;
     current = cell;
-    jupyter.lastWriteDisplayData = writeDisplayData;
+    // tslab's display API (require("tslab").display) writes through this: to the cell whose
+    // code calls it, even from a callback that cell scheduled, not to the latest cell.
+    jupyter.lastWriteDisplayData = writeToCurrentCell;
     cell.count = ++this.execCount;
     // As ipykernel: the code and its execution count, before anything the code shows.
     cell.send("execute_input", { code: req.code, execution_count: cell.count });

@@ -39,6 +39,9 @@ describeWithVenv("a live notebook at the protocol level (jupyter_client, cellId 
   it("re-running an unchanged stateful cell keeps its state; a failed definition leaves no display; default titles name operation and cell", () =>
     run("test_rerun_of_an_unchanged_stateful_cell_keeps_its_state"));
 
+  it("an Interrupt meant for a cell awaiting awaitTermination ends that wait and spares a batch that happened to be running", () =>
+    run("test_an_interrupt_meant_for_an_awaiting_cell_spares_a_busy_batch"));
+
   it("a failed cell keeps the imports and values declared before the failing line", () =>
     run("test_a_failed_cell_keeps_what_ran_before_the_failure"));
 });

@@ -317,7 +317,11 @@ jsc.start();
 await jsc.awaitTermination();
 """ % BATCH_MS
         msg_id = self.send(program, cell="program")
-        self.pump(1.5)
+        # Interrupt once the program prints, as a student would.
+        deadline = time.time() + 20
+        while not [m for m in self.of(msg_id) if m["msg_type"] == "update_display_data"]:
+            self.assertLess(time.time(), deadline, "the program never printed")
+            self.pump(0.2)
         self.km.interrupt_kernel()
         reply = self.reply(msg_id, timeout=10)
         self.wait_idle(msg_id)
@@ -331,6 +335,26 @@ await jsc.awaitTermination();
         reply, own = self.execute("jsc.getState()", cell="next")
         self.assertEqual(reply["status"], "ok", reply)
         self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["ACTIVE"])
+
+    def test_an_interrupt_meant_for_an_awaiting_cell_spares_a_busy_batch(self):
+        """Batches that keep the thread busy most of the time (250 ms of work every 300 ms): an
+        Interrupt during awaitTermination ends the wait, and the busy output goes on."""
+        counts_display = self.start_context()
+        reply, msgs = self.execute('words.map((w) => { const t = Date.now(); while (Date.now() - t < 80) {} return w; }).count().display({ title: "slow" });', cell="slow")
+        slow_id = self.displays(msgs)[0]["content"]["transient"]["display_id"]
+        self.wait_for_update(slow_id, r"slow · Time")
+        msg_id = self.send("await ssc.awaitTermination();", cell="wait")
+        self.pump(1.0)
+        self.km.interrupt_kernel()
+        reply = self.reply(msg_id, timeout=10)
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        self.wait_idle(msg_id)
+        since = time.time()
+        self.pump(4 * BATCH_MS / 1000 + 1.0)
+        texts = [m["content"]["data"]["text/plain"] for m in self.updates(slow_id, since)]
+        self.assertTrue(texts, "the slow output stopped updating")
+        self.assertNotIn("STREAM_ERR_OUTPUT_INTERRUPTED", "\n".join(texts))
+        self.assertGreater(len(self.updates(counts_display, since)), 1)
 
     def test_a_failed_cell_keeps_what_ran_before_the_failure(self):
         reply, _ = self.execute('import * as path from "path";\nconst before = 41;\nthrow new Error("boom");\nconst after = 1;', cell="fails", stop_on_error=False)
