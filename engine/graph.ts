@@ -45,6 +45,12 @@ export class DStreamGraph {
   zeroTime: number | undefined;
   startTime: number | undefined;
   rememberDuration: number | undefined;
+  /**
+   * The streams `getOrCreate`'s `create()` built, when the context came from getOrCreate: the
+   * others (defined later, before or after start) are recorded in checkpoints as added later, to
+   * be matched when their code runs again. @internal
+   */
+  createdIds: Set<number> | undefined;
   /** Input batches after this time are kept (see DStream.clearMetadata). @internal */
   historyPin: number | undefined;
   /** Called with each boundary's changes (recovery matches joining streams here). @internal */

@@ -68,12 +68,12 @@ export class CheckpointManager implements RecoveryHooks {
     if (!plan) {
       this.wal?.start(ssc.receiverTracker, undefined);
       const first = ssc.jobGenerator.startFirstTime();
-      this.startGraph = fingerprintGraph(ssc.graph);
+      this.startGraph = fingerprintGraph(ssc.graph).filter((s) => s.joinTime === undefined);
       return first;
     }
     const cp = plan.metadata;
     ssc.graph.start(cp.zeroTime, cp.startTime);
-    this.startGraph = fingerprintGraph(ssc.graph);
+    this.startGraph = fingerprintGraph(ssc.graph).filter((s) => s.joinTime === undefined);
     this.restoreStreams(plan);
     this.live?.matchStartGraph(plan.createdIds);
     const keepFrom = Math.min(cp.checkpointTime - ssc.graph.maxInputRememberDuration(), this.live?.oldestNeeded ?? Infinity);
@@ -152,7 +152,8 @@ export class CheckpointManager implements RecoveryHooks {
       pendingTimes: ssc.jobScheduler.pendingTimes.filter((t) => t > time),
       conf: ssc.conf.getAll(),
       graph: carried ? [...this.currentIdentities(), ...carried.identities] : this.currentIdentities(),
-      // Only needed once the graph changed since start (recovery reads `graph` otherwise).
+      // Only needed once the graph changed since start (recovery reads the streams of `graph`
+      // without a join time otherwise).
       startGraph: ssc.graph.version === 0 ? undefined : this.startGraph,
       streams: [...streams, ...(carried?.entries ?? [])],
     };

@@ -37,8 +37,18 @@ export function fingerprintGraph(graph: DStreamGraph): StreamIdentity[] {
     structure: structuralFingerprint(s),
     owner: s.owner,
     operation: s.operation,
-    joinTime: s.joinTime,
+    joinTime: s.joinTime ?? joinedAtStart(graph, s),
   }));
+}
+
+/**
+ * A stream of the graph at start that `getOrCreate`'s `create()` did not build (defined between
+ * getOrCreate and start): recovery cannot expect it from `create()`, so it is recorded as joining
+ * at the first batch.
+ */
+function joinedAtStart(graph: DStreamGraph, s: DStream<unknown>): number | undefined {
+  if (!graph.createdIds || graph.createdIds.has(s.id) || graph.zeroTime === undefined) return undefined;
+  return graph.zeroTime + graph.batchDuration;
 }
 
 function functionsHash(s: DStream<unknown>): string {

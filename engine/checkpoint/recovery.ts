@@ -30,6 +30,7 @@ export interface GetOrCreateOptions {
  */
 export function getOrCreate(dir: string, create: () => StreamingContext, options: GetOrCreateOptions = {}): StreamingContext {
   const ssc = create();
+  ssc.graph.createdIds = new Set(ssc.graph.streams.map((s) => s.id));
   let loaded: { file: string; data: CheckpointMetadata } | undefined;
   let batches = new Map<number, StreamBatchData>();
   try {
