@@ -21,7 +21,7 @@ export function viewOf(owner: string | undefined, id: number, name: string, crea
   const existing = views.get(key(owner, id));
   if (existing || !create) return existing;
   const run = runOf(owner);
-  if (!run) return undefined;
+  if (!run || run.replaced) return undefined;
   const title = `${name} · ${cellLabel(run)}`;
   const view = OutputView.create(title, { "text/plain": title, "text/html": `<div class="streamlab-display"><b>${title}</b></div>` }, run);
   views.set(key(owner, id), view);
@@ -46,6 +46,11 @@ export function watchOutputs(ssc: StreamingContext): void {
 /** After `ssc` stopped: every view of its outputs says why. */
 export function showStopped(ssc: StreamingContext): void {
   for (const o of ssc.outputs()) viewOf(o.owner, o.id, o.operation, false)?.stop(o.stopReason ?? "the context stopped");
+}
+
+/** Forgets the views of `owner`'s outputs (its cell ran again: their displays are gone). */
+export function forgetViews(owner: string): void {
+  for (const k of [...views.keys()]) if (k.startsWith(`${owner}#`)) views.delete(k);
 }
 
 /** Sends every view's pending redraw now. */

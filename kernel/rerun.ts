@@ -2,7 +2,7 @@ import { currentOwner } from "../engine/ownership";
 import { StreamingContext, StreamingContextState } from "../engine/streaming-context";
 import { CellRun, cellLabel, replacePreviousRun } from "./cells";
 import { processWrite } from "./background";
-import { showStopped, watchOutputs } from "./output-registry";
+import { forgetViews, showStopped, watchOutputs } from "./output-registry";
 
 /**
  * Re-running a cell replaces what its previous run defined, so a notebook never holds duplicate
@@ -37,6 +37,7 @@ export async function replacePrevious(run: CellRun): Promise<void> {
   previous.replaced = true;
   const owner = cellLabel(previous);
   const now = cellLabel(run);
+  forgetViews(owner);
   for (const { ssc, owner: creator } of live()) {
     try {
       if (creator === owner) {
