@@ -21,8 +21,9 @@ export interface JupyterLab {
  * `rootDir`. Its config, data-side settings, workspaces and runtime files live in a fresh temp
  * directory, so a user's own Jupyter set-up never changes what the test sees; the streamlab kernel
  * is found in .venv (sys.prefix). Nothing is fetched from outside: no news, no update check.
+ * `extraArgs` go to `jupyter lab` as given (e.g. `--LabApp.expose_app_in_browser=True`).
  */
-export async function startJupyterLab(rootDir: string, timeoutMs = 30_000): Promise<JupyterLab> {
+export async function startJupyterLab(rootDir: string, timeoutMs = 30_000, extraArgs: string[] = []): Promise<JupyterLab> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-lab-"));
   const runtimeDir = path.join(home, "runtime");
   const token = randomBytes(16).toString("hex");
@@ -39,7 +40,7 @@ export async function startJupyterLab(rootDir: string, timeoutMs = 30_000): Prom
   const child = spawn(path.join(ROOT, ".venv", "bin", "jupyter"), [
     "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0", "--ServerApp.port_retries=0",
     `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${rootDir}`,
-    ...asRoot,
+    ...asRoot, ...extraArgs,
   ], {
     cwd: rootDir,
     env: {

@@ -1,5 +1,5 @@
 /**
- * The six coursework notebooks of notebooks/, executed top to bottom with nbclient on the streamlab
+ * The seven coursework notebooks of notebooks/, executed top to bottom with nbclient on the streamlab
  * kernel. Every asserted number comes from a reference computed here with plain loops from the same
  * input (data/lecture.txt, or the seeded sales records), never from the engine.
  */
@@ -53,6 +53,7 @@ function expectTopRows(rows: string[][], reference: Counts, top: number): void {
 
 const TEXT = fs.readFileSync(path.join(ROOT, "notebooks", "data", "lecture.txt"), "utf8").split("\n").filter((l) => l !== "");
 const HOUR = 3_600_000;
+const VEGA_LITE = "application/vnd.vegalite.v5+json";
 
 describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with nbclient", () => {
   jest.setTimeout(150_000);
@@ -282,15 +283,77 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
       "final = the whole text, as without a crash: true",
     ]);
   });
+
+  it("07-live-exploration: the window added live, the re-run filter, the stopped output, the interrupted runaway and the dashboard equal the reference", async () => {
+    const [start, windowCell, filterCell, stopCell, runawayCell, statusCell, dashboardCell, finish] = await execute("07-live-exploration.ipynb");
+    // The stream stops at the end of a day that depends on how fast the cells ran; everything else follows from it.
+    const lastDay = Number(/^stopped at the end of day (\d+) \((\d+) batches\)$/.exec(result(finish))?.[1]);
+    expect(result(finish)).toBe(`stopped at the end of day ${lastDay} (${lastDay * 24} batches)`);
+    const END = lastDay * 24, LINES = 40;
+    const records = [...salesRecords(42, { malformedRate: 0.02, count: END * LINES })];
+    const salesOf = (b: number) => records.slice((b - 1) * LINES, b * LINES).flatMap((r) => (r.sale ? [r.sale] : []));
+
+    // The re-run filter: one table, the edited one (>= 250), showing the last batch.
+    const filterTable = shown(filterCell, 0);
+    const endTime = timeOf(filterTable);
+    const batchAt = (time: number) => END - (endTime - time) / HOUR;
+    const big = salesOf(END).filter((s) => s.totalPrice >= 250).sort((a, b) => b.totalPrice - a.totalPrice);
+    expect(filterCell.filter((o) => o.output_type === "display_data")).toHaveLength(1);
+    expect(filterTable.split("\n")[0]).toBe(`Sales of 250 or more, latest hour · Time: ${endTime} ms · ${big.length} record${big.length === 1 ? "" : "s"}${big.length > 5 ? " · showing the first 5 by total" : ""}`);
+    expect(tableRows(filterTable)).toEqual(big.slice(0, 5).map((s) => [s.storeId, s.productId, String(s.number), String(s.totalPrice)]));
+
+    // The window added live: full by the end, it holds the last 24 batches.
+    const items: Counts = new Map();
+    for (let b = END - 23; b <= END; b++) for (const s of salesOf(b)) items.set(s.productId, (items.get(s.productId) ?? 0) + s.number);
+    const bars = (displayData(windowCell, 0)[VEGA_LITE] as { data: { values: Array<{ key: string; value: number; time: number }> } }).data.values;
+    expect(bars.map((v) => v.value)).toEqual([...items.values()].sort((a, b) => b - a).slice(0, 10));
+    for (const v of bars) expect([v.key, v.value, v.time]).toEqual([v.key, items.get(v.key), endTime]);
+
+    // The output stopped by its handle keeps the last batch it drew, before the end.
+    const revenueTable = shown(start, 0);
+    const stoppedAt = batchAt(timeOf(revenueTable));
+    expect(stoppedAt).toBeGreaterThanOrEqual(1);
+    expect(stoppedAt).toBeLessThan(END);
+    const revenue = new Map<string, number>();
+    for (const s of salesOf(stoppedAt)) revenue.set(s.storeId, (revenue.get(s.storeId) ?? 0) + Math.round(s.totalPrice * 100));
+    const [stoppedNote, ...revenueLines] = revenueTable.split("\n").reverse();
+    expect(stoppedNote).toBe("■ stopped: stopped by its handle");
+    expect(tableRows(revenueLines.reverse().join("\n"))).toEqual([...revenue].sort(([a], [b]) => (a < b ? -1 : 1)).map(([store, cents]) => [store, String(cents / 100)]));
+
+    // ssc.outputs() after the stop: the first run of the filter cell was replaced by its re-run.
+    const filterChain = "SalesInputDStream → map → filter → map → filter → map → foreachRDD";
+    expect(stdout(stopCell).split("\n").filter((l) => l !== "")).toEqual([
+      "output 0: SalesInputDStream → map → filter → map → mapToPair → reduceByKey → mapValues → foreachRDD · stopped (stopped by its handle)",
+      "output 1: SalesInputDStream → map → filter → map → mapToPair → reduceByKeyAndWindow → foreachRDD · running",
+      `output 2: ${filterChain} · stopped (cell [3] re-ran (now cell [4]))`,
+      `output 3: ${filterChain} · running`,
+    ]);
+
+    // The runaway: Interrupt stopped its output at its first batch, and only it.
+    const interrupted = /^the runaway output is failed: The print defined by cell \[6\] was interrupted while running its batch at (\d+) ms, so it was stopped;/.exec(result(statusCell));
+    expect(interrupted).not.toBeNull();
+    const runawayBatch = batchAt(Number(interrupted![1]));
+    expect(runawayBatch).toBeGreaterThan(stoppedAt);
+    expect(runawayBatch).toBeLessThan(END);
+    expect(runawayCell.filter((o) => o.output_type === "error")).toEqual([]);
+    // Its own output shows why it stopped (the saved notebook too, not only JupyterLab).
+    expect(shown(runawayCell, 0)).toContain(`Error [STREAM_ERR_OUTPUT_INTERRUPTED]: The print defined by cell [6] was interrupted while running its batch at ${interrupted![1]} ms`);
+
+    // The dashboard ends on the last batch, whose three output operations (the window's chart, the
+    // re-run filter's table, the last cell's count) all succeeded.
+    const batchRows = shown(dashboardCell, 0).split("\n").filter((l) => /^\d+ ms /.test(l));
+    expect(timeOf(`Time: ${batchRows[0]}`)).toBe(endTime);
+    expect(batchRows[0]).toMatch(/\s3\/3$/);
+  });
 });
 
 describe("the coursework notebooks as committed", () => {
   const notebooks = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^0\d-.*\.ipynb$/.test(f)).sort();
   interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
 
-  it("are the six of the course, in order", () => {
+  it("are the seven of the course, in order", () => {
     expect(notebooks).toEqual(["01-socket-word-count.ipynb", "02-global-word-count.ipynb", "03-windowed-word-count.ipynb",
-      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb"]);
+      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb", "07-live-exploration.ipynb"]);
   });
 
   it.each(notebooks)("%s carries the outputs of a real run (so GitHub shows them), with no error", (name) => {
@@ -303,7 +366,7 @@ describe("the coursework notebooks as committed", () => {
     expect(code.filter((c) => (c.outputs ?? []).length > 0).length).toBeGreaterThanOrEqual(code.length - 2);
     expect(outputs.some((o) => JSON.stringify(o).includes("waiting for the first batch"))).toBe(false);
     const svgs = outputs.filter((o) => o.data?.["image/svg+xml"] !== undefined).length;
-    expect(svgs).toBe({ "04-best-seller.ipynb": 2, "05-exploring-sales.ipynb": 1 }[name] ?? 0);
+    expect(svgs).toBe({ "04-best-seller.ipynb": 2, "05-exploring-sales.ipynb": 1, "07-live-exploration.ipynb": 1 }[name] ?? 0);
     expect(nb.cells.filter((c) => c.cell_type === "markdown").length).toBeGreaterThanOrEqual(3); // the teaching text
   });
 });

@@ -7,12 +7,14 @@ import os
 import sys
 
 import nbformat
-from nbclient import NotebookClient
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernel"))
+from streamlab_client import StreamlabNotebookClient  # noqa: E402  (nbclient, run as JupyterLab runs cells)
 
 for path in sys.argv[1:]:
     nb = nbformat.read(path, as_version=4)
     # No per-cell timestamps: a refresh should change outputs, not every cell's metadata.
-    NotebookClient(nb, timeout=120, record_timing=False,
-                   resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}).execute()
+    StreamlabNotebookClient(nb, timeout=120, record_timing=False,
+                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}).execute()
     nbformat.write(nb, path)
     print(f"refreshed {path}")
