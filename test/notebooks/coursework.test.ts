@@ -269,7 +269,7 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
     expect(result(setup)).toMatch(new RegExp(`^line server on port \\d+; checkpoints in a temporary directory; ${words(firstHalf)} \\+ ${words(whole) - words(firstHalf)} words to send$`));
     const pid = /^application pid (\d+):/.exec(result(first))?.[1];
     expect(result(first)).toMatch(new RegExp(`^application pid ${pid}: ${words(firstHalf)} words counted, ${firstHalf.size} distinct \\(batch \\d+ ms\\)$`));
-    expect(result(kill)).toBe(`pid ${pid} exited with code null, signal SIGKILL; the checkpoint directory holds: receivedData, state, checkpoint-<time> files`);
+    expect(result(kill)).toBe(`pid ${pid} exited with code null, signal SIGKILL; the checkpoint directory holds: .lock, receivedData, state, checkpoint-<time> files`);
     const restartedPid = /^restarted as pid (\d+):/.exec(result(restart))?.[1];
     expect(restartedPid).not.toBe(pid);
     expect(result(restart)).toBe(`restarted as pid ${restartedPid}: first totals ${words(firstHalf)} words, ${firstHalf.size} distinct; identical to before the kill: true`);
