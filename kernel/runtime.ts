@@ -8,6 +8,7 @@ import { contextCreated } from "./rerun";
 import { installRequireHook, installTypeResolution } from "./module-resolution";
 import { createPrintOutput, installPrint } from "./print-output";
 import { installProtocolFixes } from "./tslab-protocol";
+import { installStartupStatus } from "./startup-status";
 import { installWebUi } from "../ui/index";
 
 /** How long kernel shutdown waits for the active context's graceful stop (Jupyter kills at 5 s). */
@@ -46,6 +47,7 @@ export function installRuntime(): void {
   installRequireHook();
   installTypeResolution();
   installProtocolFixes();
+  installStartupStatus();
   const jupyter = require("tslab/dist/jupyter.js") as TslabJupyter;
   setLiveOutputFactory((initial, cell) => new JupyterDisplay(displayPort(cell ?? currentCell()), initial));
   outputHooks.createPrintSink = (stream, num) => createPrintOutput(stream, num);
