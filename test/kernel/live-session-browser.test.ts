@@ -466,8 +466,9 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
       await nb.enter(OUTPUTS, `jsc.outputs().filter((o) => o.status === "running").length`);
       expect(await nb.outputTexts(OUTPUTS)).toEqual(["2"]); // the lecture's print() and the chart (ssc.outputs() also lists stopped ones)
       const outputOps = async () => {
-        const text = (await nb.outputTexts(DASHBOARD)).join("\n");
-        const rows = text.split("\n").map((l) => /^(\d+) ms\b.*\b(\d+)\/(\d+)\b/.exec(l)).filter((m) => m !== null);
+        // The completed batches' table, latest first: `2026/12/02 15:04:05 (1796223845000 ms) … 2/2`.
+        const text = (await nb.outputTexts(DASHBOARD)).join("\n").split("Completed batches")[1] ?? "";
+        const rows = text.split("\n").map((l) => /\((\d+) ms\).*\b(\d+)\/(\d+)\b/.exec(l)).filter((m) => m !== null);
         return rows.length ? { time: Number(rows[0]![1]), total: Number(rows[0]![3]) } : undefined;
       };
       const before = await pollUntil("the dashboard's latest batch", 20_000, outputOps, (o) => o !== undefined);

@@ -188,8 +188,8 @@ class LiveNotebookTest(unittest.TestCase):
         logs_request = msgs[0]["parent_header"]["msg_id"]
         self.execute("1 + 1", cell="unrelated")
         self.pump(1.5)
-        shown = [m for _, m in self.iopub if m["msg_type"] == "display_data" and m["parent_header"]["msg_id"] == logs_request]
-        self.assertEqual(len(shown), 1, [m["msg_type"] for _, m in self.iopub if m["parent_header"]["msg_id"] == logs_request])
+        shown = [m for _, m in self.iopub if m["msg_type"] == "display_data" and m["parent_header"].get("msg_id") == logs_request]
+        self.assertEqual(len(shown), 1, [m["msg_type"] for _, m in self.iopub if m["parent_header"].get("msg_id") == logs_request])
         self.assertEqual(shown[0]["content"]["data"]["text/plain"], "foreachRDD · cell [2]")
         text = self.wait_for_update(shown[0]["content"]["transient"]["display_id"], r"(batch \d+: 3 words\n.*){2}")
         self.assertTrue(text.startswith("foreachRDD · cell [2]\nbatch "), text)
