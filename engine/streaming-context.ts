@@ -219,7 +219,7 @@ export class StreamingContext {
       this.startTime = this.clock.getTimeMillis();
       activeContext = this;
       this.state = StreamingContextState.ACTIVE;
-      if (isManualClock(this.clock)) this.unregisterIdle = this.clock.addIdleWaiter(() => this.jobScheduler.whenIdle());
+      if (isManualClock(this.clock)) this.unregisterIdle = this.clock.addIdleWaiter(() => this.jobGenerator.whenIdle());
       this.recoveryHooks ??= defaultRecoveryHooks(this);
       if (this.recoveryHooks?.start) this.recoveryHooks.start(this);
       else this.jobGenerator.startFirstTime();
@@ -269,12 +269,13 @@ export class StreamingContext {
             log().warn(`JobGenerator: Timed out while stopping the job generator (timeout = ${timeoutMs})`));
         }
         this.jobGenerator.timer.stop();
-        await this.jobScheduler.whenIdle();
+        await this.jobGenerator.whenIdle();
       } else {
         this.jobGenerator.timer.stop();
+        this.jobGenerator.dropPreparing();
         this.jobScheduler.dropQueued();
         await this.receiverTracker.stopReceivers("Stopped by driver");
-        await this.jobScheduler.whenIdle();
+        await this.jobGenerator.whenIdle();
       }
       await this.recoveryHooks?.onStop?.(this, graceful);
       await this.graph.stop();
@@ -293,6 +294,7 @@ export class StreamingContext {
    */
   abandonForTest(): void {
     this.jobGenerator.timer.stop();
+    this.jobGenerator.dropPreparing();
     this.jobScheduler.dropQueued();
     this.recoveryHooks?.release?.();
     this.unregisterIdle?.();

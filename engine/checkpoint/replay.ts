@@ -57,6 +57,8 @@ export function replayBatches(ssc: StreamingContext, times: number[], pending: S
 
 /** Allocates the batch's blocks and reads every input stream's batch: true if any has a record. */
 function hasInput(ssc: StreamingContext, time: number): boolean {
+  // A batch prepared asynchronously (Kafka) cannot be looked at yet: it runs, as in Spark.
+  if (ssc.graph.inputStreams.some((input) => input.preparesBatches)) return true;
   ssc.receiverTracker.allocateBlocksToBatch(time);
   return ssc.graph.inputStreams.some((input) => input.isTimeValid(time) && (input.getOrCompute(time)?.count() ?? 0) > 0);
 }

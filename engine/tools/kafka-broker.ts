@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { loadClient } from "../sources/kafka/client";
 import { KafkaErrors } from "../sources/kafka/kafka-errors";
 
 /** The Apache Kafka release the project fetches from Maven Central (org.apache.kafka:kafka_2.13). */
@@ -306,10 +307,4 @@ function tail(file: string): string {
   } catch {
     return "";
   }
-}
-
-/** The Kafka client library (@platformatic/kafka, loaded on first use). @internal */
-export function loadClient(): typeof import("@platformatic/kafka") {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return require("@platformatic/kafka");
 }
