@@ -30,6 +30,7 @@ import "./dstream/print";
 import "./dstream/save-as-files";
 import "./dstream/update-state-by-key";
 import "./dstream/map-with-state";
+import "./sources/kafka/save-to-kafka";
 
 export { StreamingContext, StreamingContextState } from "./streaming-context";
 export type { StreamingContextOptions, StopOptions } from "./streaming-context";
@@ -103,4 +104,6 @@ export type { TopicPartition } from "./sources/kafka/client";
 export { startKafka, KAFKA_VERSION } from "./tools/kafka-broker";
 export type { KafkaBroker, KafkaBrokerOptions } from "./tools/kafka-broker";
 export { createKafkaTopic, produceToKafka } from "./tools/kafka-topics";
+export { BATCH_TIME_HEADER } from "./sources/kafka/save-to-kafka";
+export type { KafkaOutputRecord, ProducerConfig, SaveToKafkaOptions } from "./sources/kafka/save-to-kafka";
 export type { CreateTopicOptions, ProduceRecord } from "./tools/kafka-topics";

@@ -45,7 +45,7 @@ export async function produceToKafka(bootstrap: string, topic: string, records: 
   const producer = new Producer({
     clientId: "streamlab-tools", bootstrapBrokers: bootstrap.split(","), serializers: stringSerializers,
     idempotent: true, autocreateTopics: false, retries: 3,
-    ...(options.transactional ? { transactionalId: options.transactionalId ?? `streamlab-tools-${process.pid}-${Date.now()}` } : {}),
+    ...(options.transactional ? { transactionalId: options.transactionalId ?? `streamlab-tools-${process.pid}-${Date.now()}`, producerId: -1n, producerEpoch: -1 } : {}),
   });
   const partitions = options.partitions ?? 1;
   let i = 0;
