@@ -92,6 +92,21 @@ describe("KafkaUtils.createDirectStream on a real broker", () => {
     });
   });
 
+  it("with backpressure, splits the rate over the partitions by their lag (initialRate before the first estimate)", async () => {
+    const t = await topic(2);
+    await produceToKafka(kafka.bootstrap, t, lines(10, "a").map((value) => ({ value, partition: 0 })));
+    await produceToKafka(kafka.bootstrap, t, lines(2, "b").map((value) => ({ value, partition: 1 })));
+    // rate 4/s, lags 10 and 2: 4 x 10/12 = 3.33 -> 3 records, 4 x 2/12 = 0.67 -> minRatePerPartition 1.
+    const run = directStream(ConsumerStrategies.Subscribe([t], params()), { "spark.streaming.backpressure.enabled": true, "spark.streaming.backpressure.initialRate": 4 });
+    await run.clock.advance(2000);
+    // Batches take no virtual time, so the PID estimator never gets a processing delay: initialRate stays.
+    // Lags then 7 and 1: 4 x 7/8 = 3.5 -> 3, 4 x 1/8 = 0.5 -> 1.
+    expect(Object.fromEntries(run.ranges)).toEqual({
+      1000: [`${t}-0 0->3`, `${t}-1 0->1`],
+      2000: [`${t}-0 3->6`, `${t}-1 1->2`],
+    });
+  });
+
   it("starts at the given offsets, else at auto.offset.reset (latest: only what is written after start)", async () => {
     const t = await topic(1);
     await produceToKafka(kafka.bootstrap, t, lines(6, "a"));

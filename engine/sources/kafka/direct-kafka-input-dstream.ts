@@ -1,4 +1,5 @@
 import { InputDStream } from "../../dstream/input-dstream";
+import { hasCode } from "../../errors/streaming-error";
 import { log } from "../../log";
 import { createRateEstimator, isBackPressureEnabled, RateController } from "../../scheduler/rate-controller";
 import type { StreamingContext } from "../../streaming-context";
@@ -214,7 +215,7 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
   /** Fetches what batch `time` needs: recovered batches' ranges first, then a new batch's. */
   private async prepare(time: number): Promise<void> {
     for (const [t, ranges] of this.batchTimeToOffsetRanges) {
-      if (t <= time && !this.generatedRDDs.has(t) && !this.fetched.has(t)) this.fetched.set(t, await this.fetchAll(ranges));
+      if (t <= time && !this.generatedRDDs.has(t) && !this.fetched.has(t)) this.fetched.set(t, await this.fetchAll(ranges).catch((e) => { throw this.recoveredRangeError(e, ranges); }));
     }
     if (this.fetched.has(time)) return;
     if (!this.currentOffsets) await (this.initializing ??= this.findStartingOffsets().catch((e) => { this.initializing = undefined; throw e; }));
@@ -245,6 +246,14 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
     this.fetched.set(time, records);
     this.currentOffsets = until;
     await this.commitAll();
+  }
+
+  /** A recovered batch's range that retention removed since: say so rather than "out of range". */
+  private recoveredRangeError(e: unknown, ranges: OffsetRange[]): unknown {
+    if (!hasCode(e, "STREAM_ERR_KAFKA_OFFSET_OUT_OF_RANGE")) return e;
+    const m = /partition holds offsets (\d+)/.exec((e as Error).message);
+    const gone = ranges.find((r) => (e as Error).message.includes(`{${r.topic}-${r.partition}=`)) ?? ranges[0];
+    return KafkaErrors.rangeUnavailable(gone.topic, gone.partition, gone.fromOffset, gone.untilOffset, m ? Number(m[1]) : NaN);
   }
 
   /** Starting offsets: the strategy's, else the group's committed offsets, else auto.offset.reset. */

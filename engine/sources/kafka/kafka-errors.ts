@@ -31,7 +31,7 @@ export const KafkaErrors = {
     // Spark's KafkaDataConsumer: "Got wrong record for ... even after seeking to offset ...".
     createError(Error, `Got wrong record for ${topic}-${partition} even after seeking to offset ${expected}: got offset ${got} instead. The partition has gaps (transactions or compaction): set spark.streaming.kafka.allowNonConsecutiveOffsets=true.`, "STREAM_ERR_KAFKA_NON_CONSECUTIVE"),
   deserializer: (which: "key" | "value", failed: number, total: number, first: { topic: string; partition: number; offset: bigint; error: string }) =>
-    createError(Error, `The ${which} deserializer failed on ${failed} of ${total} records of this batch (first: ${first.topic}-${first.partition} offset ${first.offset}: ${first.error}). Fix the deserializer, or set "streamlab.kafka.deserializationErrors" to "skip" to count such records and drop them.`, "STREAM_ERR_KAFKA_DESERIALIZE"),
+    createError(Error, `The ${which} deserializer failed on ${failed} of ${total} records of this batch (first: ${first.topic}-${first.partition} offset ${first.offset}: ${first.error}). Fix the deserializer or the producer; "streamlab.kafka.deserializationErrors": "skip" (the default) drops and counts such records, "fail" fails the batch.`, "STREAM_ERR_KAFKA_DESERIALIZE"),
   notDirectStream: (what: string) =>
     createError(TypeError, `${what} has no Kafka offset ranges: only the batches of KafkaUtils.createDirectStream (before any operation) and KafkaUtils.createRDD have them. Call offsetRangesOf(rdd) in foreachRDD or transform on the direct stream itself.`, "STREAM_ERR_KAFKA_NO_OFFSET_RANGES"),
   commitFailed: (group: string, cause: string) =>

@@ -21,9 +21,10 @@ export type Deserializer<T = unknown> = "string" | "json" | "buffer" | ((data: B
  * - `isolation.level`: `"read_uncommitted"` (default) or `"read_committed"` (skip aborted
  *   transactions and stop at the last stable offset);
  * - `client.id`, `request.timeout.ms` (default 30000);
- * - `streamlab.kafka.deserializationErrors`: `"fail"` (default: the batch fails with
- *   STREAM_ERR_KAFKA_DESERIALIZE) or `"skip"` (the record is dropped and counted in the batch's
- *   input info and a warning).
+ * - `streamlab.kafka.deserializationErrors`: `"skip"` (default: a record whose key or value
+ *   deserializer throws is dropped, counted in `stream.deserializationErrors` and the batch's
+ *   input info, and a warning with STREAM_ERR_KAFKA_DESERIALIZE names the first one) or `"fail"`
+ *   (the batch fails with that error; as the input of later stateful batches it fails them too).
  * `enable.auto.commit` is ignored (always false, as Spark forces it).
  */
 export type KafkaParams = Record<string, unknown> & {
@@ -59,7 +60,7 @@ export function resolveParams(params: KafkaParams, conf?: SparkConf): ResolvedPa
   if (reset !== "latest" && reset !== "earliest" && reset !== "none") throw KafkaErrors.badParam("auto.offset.reset", reset, `must be "latest", "earliest" or "none"`);
   const isolation = params["isolation.level"] ?? "read_uncommitted";
   if (isolation !== "read_uncommitted" && isolation !== "read_committed") throw KafkaErrors.badParam("isolation.level", isolation, `must be "read_uncommitted" or "read_committed"`);
-  const onError = params["streamlab.kafka.deserializationErrors"] ?? "fail";
+  const onError = params["streamlab.kafka.deserializationErrors"] ?? "skip";
   if (onError !== "fail" && onError !== "skip") throw KafkaErrors.badParam("streamlab.kafka.deserializationErrors", onError, `must be "fail" or "skip"`);
   const groupId = params["group.id"] === undefined ? undefined : String(params["group.id"]);
   const timeout = Number(params["request.timeout.ms"] ?? 30_000);
