@@ -16,9 +16,11 @@ interface BrokerState { pid: number; bootstrap: string; port: number; dataDir: s
 
 /** `streamlab kafka start|stop|status`: a background Kafka broker for the course. */
 export async function main(args: string[], io: CliIO = {}): Promise<number> {
-  const parsed = parseArgs(args, ["help"]);
+  // The action comes first (`kafka start --port 9092`): parseArgs would take what follows a
+  // positional argument as positional too.
+  const action = args[0] !== undefined && !args[0].startsWith("--") ? args[0] : undefined;
+  const parsed = parseArgs(action ? args.slice(1) : args, ["help"]);
   const status = io.status ?? ((line: string) => process.stderr.write(line + "\n"));
-  const [action] = parsed.positional;
   if (parsed.flags.has("help") || !action) { status(USAGE); return action ? 0 : 2; }
   const dir = path.resolve(flag(parsed, "dir") ?? path.join(path.dirname(kafkaHome()), "broker"));
   const stateFile = path.join(dir, "broker.json");

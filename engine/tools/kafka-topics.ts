@@ -69,3 +69,74 @@ export async function produceToKafka(bootstrap: string, topic: string, records: 
     await producer.close().catch(() => undefined);
   }
 }
+
+/** Options of {@link startKafkaProducer}. */
+export interface KafkaProducerOptions {
+  /** `bootstrap.servers` of the broker. */
+  bootstrap: string;
+  /** The topic (created with `partitions` partitions when missing). */
+  topic: string;
+  /** The lines to write, e.g. `salesLines(42)`; an endless iterable is fine. */
+  lines: Iterable<string>;
+  /** Lines per second (default 10); 0 writes as fast as the broker acknowledges. */
+  rate?: number;
+  /** Partitions of a topic created here, and the round-robin of the lines over them (default 1). */
+  partitions?: number;
+}
+
+/** A running {@link startKafkaProducer}. */
+export interface KafkaLineProducer {
+  /** Lines acknowledged so far. */
+  readonly produced: number;
+  /** Resolves when every line was written (a finite `lines`), or after stop(). */
+  readonly done: Promise<number>;
+  /** Stops writing; resolves to the number of lines written. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Writes lines to a Kafka topic at a steady rate in the background, as `startLineServer` serves
+ * them over TCP: the Kafka form of the course's line sources (`npx streamlab sales --kafka`).
+ * @example
+ * const producer = await startKafkaProducer({ bootstrap: kafka.bootstrap, topic: "sales", lines: salesLines(42), rate: 200 });
+ * // ... later
+ * await producer.stop();
+ */
+export async function startKafkaProducer(options: KafkaProducerOptions): Promise<KafkaLineProducer> {
+  const partitions = options.partitions ?? 1;
+  await createKafkaTopic(options.bootstrap, options.topic, { partitions });
+  const { Producer, stringSerializers } = loadClient();
+  const producer = new Producer({ clientId: "streamlab-producer", bootstrapBrokers: options.bootstrap.split(","), serializers: stringSerializers, idempotent: true, autocreateTopics: false, retries: 5, retryDelay: 200 });
+  const rate = options.rate ?? 10;
+  const iterator = options.lines[Symbol.iterator]();
+  let produced = 0;
+  let running = true;
+  const started = Date.now();
+  const done = (async () => {
+    try {
+      while (running) {
+        // Each round writes what is due by now (at most 1000 lines), then waits for the next 10 ms.
+        const due = rate > 0 ? Math.min(1000, Math.floor(((Date.now() - started) * rate) / 1000) - produced) : 1000;
+        const messages: { topic: string; value: string; partition: number }[] = [];
+        for (let i = 0; i < due; i++) {
+          const next = iterator.next();
+          if (next.done) { running = false; break; }
+          messages.push({ topic: options.topic, value: next.value, partition: (produced + i) % partitions });
+        }
+        if (messages.length > 0) {
+          await producer.send({ messages, acks: -1 });
+          produced += messages.length;
+        }
+        if (running) await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      await producer.close().catch(() => undefined);
+    }
+    return produced;
+  })();
+  return {
+    get produced() { return produced; },
+    done,
+    stop: async () => { running = false; return done; },
+  };
+}
