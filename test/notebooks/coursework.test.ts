@@ -287,7 +287,7 @@ describe("the coursework notebooks as committed", () => {
 
   it("are the six of the course, in order", () => {
     expect(notebooks).toEqual(["01-socket-word-count.ipynb", "02-global-word-count.ipynb", "03-windowed-word-count.ipynb",
-      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb"]);
+      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb", "08-sales-from-kafka.ipynb"]);
   });
 
   it.each(notebooks)("%s carries the outputs of a real run (so GitHub shows them), with no error", (name) => {

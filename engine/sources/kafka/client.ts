@@ -165,7 +165,8 @@ export class KafkaClient {
     let expected = next;
     while (next < until) {
       if (Date.now() > deadline) throw KafkaErrors.fetchTimeout(topic, partition, next, until, pollMs);
-      const md = await this.withRetries(() => this.consumer.metadata({ topics: [topic] }));
+      // Cached metadata (the client refreshes it when older than its metadataMaxAge or on a leader change).
+      const md = await this.withRetries(() => this.consumer.metadata({ topics: [topic], forceUpdate: next !== BigInt(range.fromOffset) }));
       const tmd = md.topics.get(topic);
       if (!tmd) throw KafkaErrors.unknownTopic([topic], this.servers, []);
       const leader = tmd.partitions[partition]?.leader;

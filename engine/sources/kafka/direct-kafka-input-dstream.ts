@@ -52,6 +52,7 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
   /** Fetched records of batches not computed yet, by batch time. */
   private readonly fetched = new Map<number, RawRecord[][]>();
   private client: KafkaClient | undefined;
+  private discoveredAt = -Infinity;
   private initializing: Promise<void> | undefined;
   private readonly commitQueue: { ranges: readonly OffsetRange[]; callback?: OffsetCommitCallback }[] = [];
   private rateController: RateController | undefined;
@@ -266,6 +267,15 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
 
   /** Adds the partitions the strategy reads now and has no offset for yet (new topics or partitions). */
   private async discoverPartitions(current: Map<string, number>): Promise<void> {
+    // Kafka's consumer notices new topics and partitions when its metadata refreshes
+    // (metadata.max.age.ms); here at most every `metadata.max.age.ms` of wall time (default 5 s).
+    const maxAge = Number(this.strategy.kafkaParams["metadata.max.age.ms"] ?? 5000);
+    if (current.size > 0 && Date.now() - this.discoveredAt < maxAge) return;
+    await this.discoverNow(current);
+    this.discoveredAt = Date.now();
+  }
+
+  private async discoverNow(current: Map<string, number>): Promise<void> {
     const strategy = this.strategy;
     let tps: TopicPartition[];
     if (strategy.kind === "Assign") {
