@@ -76,9 +76,6 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
   /** @internal */
   override get preparesBatches(): boolean { return true; }
 
-  /** The rate controller, when backpressure is on (Spark's DirectKafkaRateController). */
-  get rateControllerForTest(): RateController | undefined { return this.rateController; }
-
   override start(): void {
     if (isBackPressureEnabled(this.ssc.conf)) {
       this.rateController = new RateController(this.id, createRateEstimator(this.ssc.conf, this.ssc.batchDuration), () => {});
