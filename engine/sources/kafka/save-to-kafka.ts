@@ -107,7 +107,23 @@ class KafkaSink<T> {
     return `streamlab-progress-${this.transactionalId}`;
   }
 
+  /**
+   * Writes batch `time`, trying up to 4 times (a new incarnation can meet the broker still
+   * aborting the killed one's transaction); a failure after that fails the output operation.
+   */
   async write(rdd: RDD<T>, time: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeOnce(rdd, time);
+      } catch (e) {
+        if (attempt >= 4) throw e;
+        log().warn(`KafkaSink: ${(e as Error).message}; trying again (attempt ${attempt + 1} of 4)`);
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
+  }
+
+  private async writeOnce(rdd: RDD<T>, time: number): Promise<void> {
     const messages = rdd.collect().map((x) => {
       const r = this.toRecord(x);
       const rec = typeof r === "string" ? { value: r } : r;
