@@ -177,8 +177,12 @@ export async function startKafka(options: KafkaBrokerOptions = {}): Promise<Kafk
     });
     fs.closeSync(fd);
     const proc = child;
-    exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    // A broker started for this process ends with it (a test worker that crashes, a kernel that
+    // exits); only `streamlab kafka start` leaves one running on purpose.
+    const killOnExit = () => { try { proc.kill("SIGKILL"); } catch { /* gone */ } };
     if (options.detached) proc.unref();
+    else process.once("exit", killOnExit);
+    exited = new Promise<void>((resolve) => proc.once("exit", () => { process.off("exit", killOnExit); resolve(); }));
     fs.writeFileSync(path.join(dataDir, "broker.pid"), `${proc.pid}\n`);
     let dead = false;
     void exited.then(() => { dead = true; });

@@ -55,6 +55,21 @@ async function topic(partitions: number, prefix = "t"): Promise<string> {
   await createKafkaTopic(kafka.bootstrap, name, { partitions });
   return name;
 }
+/** Resolves once partition 0 of `t` has no open transaction (its last stable offset is its end). */
+async function markersWritten(t: string): Promise<void> {
+  const client = new KafkaClient({ servers: [kafka.bootstrap], clientId: "test", groupId: "test", attempts: 1, backoffMs: 0, requestTimeoutMs: 10_000 });
+  try {
+    for (let i = 0; i < 200; i++) {
+      const tp = [{ topic: t, partition: 0 }];
+      const [stable, end] = await Promise.all([client.listOffsets(tp, "latest", true), client.listOffsets(tp, "latest", false)]);
+      if (stable.get(`${t}-0`) === end.get(`${t}-0`)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`a transaction on ${t} stayed open`);
+  } finally {
+    await client.close();
+  }
+}
 const lines = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`);
 
 describe("KafkaUtils.createDirectStream on a real broker", () => {
@@ -176,8 +191,11 @@ describe("KafkaUtils.createDirectStream on a real broker", () => {
 
   it("skips transaction markers and aborted records (read_committed) when allowNonConsecutiveOffsets is set", async () => {
     const t = await topic(1);
+    // A transaction's marker is written after EndTxn returns: wait for it, so offsets are as commented.
     await produceToKafka(kafka.bootstrap, t, ["c0", "c1", "c2"], { transactional: "commit" }); // 0-2, marker 3
+    await markersWritten(t);
     await produceToKafka(kafka.bootstrap, t, ["x0", "x1"], { transactional: "abort" }); // 4-5, marker 6
+    await markersWritten(t);
     await produceToKafka(kafka.bootstrap, t, ["p0", "p1"]); // 7-8
     const conf = { "spark.streaming.kafka.allowNonConsecutiveOffsets": true };
     const committed = directStream(ConsumerStrategies.Subscribe([t], params({ "isolation.level": "read_committed" })), conf);

@@ -54,7 +54,8 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
   private client: KafkaClient | undefined;
   private discoveredAt = -Infinity;
   private initializing: Promise<void> | undefined;
-  private readonly commitQueue: { ranges: readonly OffsetRange[]; callback?: OffsetCommitCallback }[] = [];
+  private readonly commitQueue: OffsetRange[] = [];
+  private commitCallback: OffsetCommitCallback | undefined;
   private rateController: RateController | undefined;
   private journal: RangeJournal | undefined;
   private readonly maxRatePerPartition: number;
@@ -113,7 +114,9 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
    */
   commitAsync(offsetRanges: readonly OffsetRange[], callback?: OffsetCommitCallback): void {
     if (this.params.groupId === undefined) throw KafkaErrors.missingParam("group.id", `{ "group.id": "my-app" } to commit offsets to a consumer group`);
-    this.commitQueue.push({ ranges: [...offsetRanges], callback });
+    // As Spark: only the most recently given callback is called, once per commit.
+    this.commitCallback = callback;
+    this.commitQueue.push(...offsetRanges);
   }
 
   protected compute(time: number): KafkaRDD<K, V> {
@@ -151,7 +154,9 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
       log().warn(`DirectKafkaInputDStream: ${err.code}: ${failed} record(s) of batch ${time} ms dropped (${this.deserializationErrors} since start): ${err.message}`);
     }
     const rdd = new KafkaRDD<K, V>(ranges, partitions, this.ssc.rddContext);
-    const description = ranges.filter((r) => r.count() > 0).map((r) => `topic: ${r.topic}\tpartition: ${r.partition}\toffsets: ${r.fromOffset} to ${r.untilOffset}`).join("\n");
+    // Spark's description: the non-empty ranges, largest first.
+    const description = ranges.filter((r) => r.count() > 0).sort((a, b) => b.count() - a.count())
+      .map((r) => `topic: ${r.topic}\tpartition: ${r.partition}\toffsets: ${r.fromOffset} to ${r.untilOffset}\tcount: ${r.count()}`).join("\n");
     this.reportInput(time, rdd, { offsets: ranges.map((r) => r.toString()), Description: description, deserializationErrors: failed }, total - failed);
     return rdd;
   }
@@ -331,7 +336,7 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
     let estimated: number | undefined;
     if (this.rateController) {
       const lr = this.rateController.getLatestRate();
-      estimated = lr >= 0 ? lr : this.initialRate;
+      estimated = lr > 0 ? lr : this.initialRate;
     }
     let effective: Map<string, number>;
     if (estimated !== undefined && estimated > 0) {
@@ -359,11 +364,9 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
     if (this.commitQueue.length === 0) return;
     const queued = this.commitQueue.splice(0);
     const offsets = new Map<string, { topic: string; partition: number; offset: number }>();
-    for (const { ranges } of queued) {
-      for (const r of ranges) {
-        const key = tpKey(r.topic, r.partition);
-        if ((offsets.get(key)?.offset ?? -1) < r.untilOffset) offsets.set(key, { topic: r.topic, partition: r.partition, offset: r.untilOffset });
-      }
+    for (const r of queued) {
+      const key = tpKey(r.topic, r.partition);
+      if ((offsets.get(key)?.offset ?? -1) < r.untilOffset) offsets.set(key, { topic: r.topic, partition: r.partition, offset: r.untilOffset });
     }
     const result = new Map([...offsets].map(([k, v]) => [k, v.offset]));
     let error: Error | undefined;
@@ -374,9 +377,7 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
       // Spark's commitAsync loses a failed commit; the next batch's commit carries the same offsets.
       log().warn(`DirectKafkaInputDStream: ${error.message}`);
     }
-    for (const { callback } of queued) {
-      try { callback?.(result, error); } catch (e) { log().warn(`DirectKafkaInputDStream: commit callback threw: ${(e as Error).message}`); }
-    }
+    try { this.commitCallback?.(result, error); } catch (e) { log().warn(`DirectKafkaInputDStream: commit callback threw: ${(e as Error).message}`); }
   }
 }
 
