@@ -3,6 +3,9 @@ import {
   OffsetRange, offsetRangesOf, produceToKafka, StreamingContext,
 } from "../../engine";
 import { KafkaClient } from "../../engine/sources/kafka/client";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { setLogger } from "../../engine/log";
 import { KafkaBroker, startKafka } from "../../engine/tools/kafka-broker";
 
@@ -217,6 +220,48 @@ describe("KafkaUtils.createDirectStream on a real broker", () => {
     expect(hasCode(err, "STREAM_ERR_KAFKA_NON_CONSECUTIVE")).toBe(true);
     expect((err as Error).message).toContain(`Got wrong record for ${t}-0 even after seeking to offset 3`);
     expect(strict.ranges.size).toBe(0);
+  });
+
+  it("after a crash, getOrCreate recomputes a batch that ran but was not checkpointed from exactly its ranges, then goes on", async () => {
+    const t = await topic(1);
+    await produceToKafka(kafka.bootstrap, t, lines(5, "a"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-kafka-recovery-"));
+    const seen: Array<{ time: number; ranges: string[]; total: number }> = [];
+    const build = (clock: ManualClock) => () => {
+      const ssc = new StreamingContext({ appName: "kafka-recovery", master: "local[2]", batchDuration: 1000, clock, conf: { "spark.streaming.kafka.maxRatePerPartition": 2 } });
+      ssc.checkpoint(dir);
+      const stream = KafkaUtils.createDirectStream(ssc, LocationStrategies.PreferConsistent(), ConsumerStrategies.Subscribe([t], params()));
+      const ranges = new Map<number, string[]>();
+      stream.foreachRDD((rdd, time) => { ranges.set(time.milliseconds, offsetRangesOf(rdd).map(range)); });
+      stream.map((r): [string, number] => ["records", 1]).updateStateByKey((ones: number[], n?: number) => ones.length + (n ?? 0))
+        .foreachRDD((rdd, time) => { seen.push({ time: time.milliseconds, ranges: ranges.get(time.milliseconds) ?? [], total: (rdd.collect()[0]?.[1] as number) ?? 0 }); });
+      return ssc;
+    };
+    const clockA = new ManualClock(0);
+    const a = StreamingContext.getOrCreate(dir, build(clockA));
+    a.start();
+    await clockA.advance(3000);
+    a.abandonForTest();
+    // The crash came after batch 3000 ran and before its checkpoint was written.
+    fs.rmSync(path.join(dir, "checkpoint-3000"));
+    expect(seen).toEqual([
+      { time: 1000, ranges: [`${t}-0 0->2`], total: 2 },
+      { time: 2000, ranges: [`${t}-0 2->4`], total: 4 },
+      { time: 3000, ranges: [`${t}-0 4->5`], total: 5 },
+    ]);
+    await produceToKafka(kafka.bootstrap, t, lines(3, "b")); // written while the application is down
+    seen.length = 0;
+    const clockB = new ManualClock(3000);
+    const b = StreamingContext.getOrCreate(dir, build(clockB));
+    b.start();
+    await clockB.advance(2000);
+    await b.stop();
+    expect(seen).toEqual([
+      { time: 3000, ranges: [`${t}-0 4->5`], total: 5 }, // the same range, not 4->6
+      { time: 4000, ranges: [`${t}-0 5->7`], total: 7 },
+      { time: 5000, ranges: [`${t}-0 7->8`], total: 8 },
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("KafkaUtils.createRDD reads explicit ranges; rdd.offsetRanges gives them back", async () => {
