@@ -7,6 +7,7 @@ import { BATCH_TIME_HEADER } from "../../engine/sources/kafka/save-to-kafka";
 import { KafkaBroker, startKafka } from "../../engine/tools/kafka-broker";
 import { ChildPrograms, transpileForChildren, waitExit } from "../checkpoint/child-process";
 import { wordsOf } from "../checkpoint/crash-app";
+import { WINDOW_MS } from "./kafka-crash-app";
 import { waitUntil } from "../helpers/wait";
 
 // The Kafka kill -9 harness: a child process runs kafka-crash-app.ts (a direct stream, a stateful
@@ -17,7 +18,9 @@ import { waitUntil } from "../helpers/wait";
 // - its totals must equal the word counts of every record in the input topic (read back from
 //   Kafka: the ground truth), each counted once;
 // - the sink's output, read with read_committed, must hold each batch's counts exactly once (no
-//   batch time twice for a word) and add up to the same totals.
+//   batch time twice for a word) and add up to the same totals;
+// - the last 2 s window (reduceByKeyAndWindow with an inverse function) must equal the sum of the
+//   sink's per-batch counts of the batches it covers.
 
 const KILLS = Number(process.env.STREAMLAB_KAFKA_KILLS ?? 20);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,6 +139,14 @@ describe("Kafka direct stream: kill -9 recovery with no write-ahead log", () => 
       const sinkErrors = stderr.split("\n").filter((l) => /saveToKafka|KafkaSink: .*trying again/.test(l));
       if (sinkErrors.length > 0) process.stdout.write(`sink errors:\n${sinkErrors.slice(0, 20).join("\n")}\n`);
       expect(duplicates).toEqual([]);
+      // The last window the application wrote equals the sink's per-batch counts of its batches.
+      const win = JSON.parse(fs.readFileSync(path.join(dir, "window.json"), "utf8")) as { time: number; counts: Record<string, number> };
+      const expectedWindow = new Map<string, number>();
+      for (const r of outRdd.collect()) {
+        const batch = Number(r.headers.find(([k]) => k === BATCH_TIME_HEADER)?.[1]?.toString());
+        if (batch > win.time - WINDOW_MS && batch <= win.time) expectedWindow.set(r.key as string, (expectedWindow.get(r.key as string) ?? 0) + Number(r.value));
+      }
+      expect(Object.fromEntries(Object.entries(win.counts).sort())).toEqual(Object.fromEntries([...expectedWindow].filter(([, n]) => n > 0).sort()));
       expect(Object.fromEntries([...sinkTotals].sort())).toEqual(Object.fromEntries([...truth].sort()));
       // How often a recovered batch had already been committed by the sink before the kill (and was skipped).
       const skipped = (stderr.match(/is already committed to/g) ?? []).length;

@@ -53,6 +53,8 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
   private readonly fetched = new Map<number, RawRecord[][]>();
   private client: KafkaClient | undefined;
   private discoveredAt = -Infinity;
+  /** The newest batch time restored from the checkpoint or the ranges journal. */
+  private restoredUpTo = -Infinity;
   private initializing: Promise<void> | undefined;
   private readonly commitQueue: OffsetRange[] = [];
   private commitCallback: OffsetCommitCallback | undefined;
@@ -204,6 +206,7 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
       }
     }
     this.currentOffsets = current;
+    this.restoredUpTo = Math.max(-Infinity, ...batches.keys());
   }
 
   private kafka(): KafkaClient {
@@ -221,6 +224,21 @@ export class DirectKafkaInputDStream<K = string, V = string> extends InputDStrea
       if (t <= time && !this.generatedRDDs.has(t) && !this.fetched.has(t)) this.fetched.set(t, await this.fetchAll(ranges).catch((e) => { throw this.recoveredRangeError(e, ranges); }));
     }
     if (this.fetched.has(time)) return;
+    if (time < this.restoredUpTo) {
+      // A time before the newest restored batch that has no ranges was skipped before the crash
+      // (its preparation failed): its records went to later batches, which are restored with
+      // their ranges. Reading from the current offsets here would take records of batches after
+      // them under an earlier time, which an exactly-once sink has already committed past.
+      const current = this.currentOffsets ?? new Map<string, number>();
+      const empty = [...current.keys()].sort(byTopicPartition(this.partitionsByKey)).map((key) => {
+        const tp = this.partitionsByKey.get(key) as TopicPartition;
+        return new OffsetRange(tp.topic, tp.partition, current.get(key) as number, current.get(key) as number);
+      });
+      this.rangeJournal()?.append(time, empty);
+      this.batchTimeToOffsetRanges.set(time, empty);
+      this.fetched.set(time, empty.map(() => []));
+      return;
+    }
     if (!this.currentOffsets) await (this.initializing ??= this.findStartingOffsets().catch((e) => { this.initializing = undefined; throw e; }));
     const current = this.currentOffsets as Map<string, number>;
     await this.discoverPartitions(current);

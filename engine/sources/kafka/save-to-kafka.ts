@@ -74,6 +74,8 @@ function defaultRecord(x: unknown): KafkaOutputRecord {
   return { value: formatValue(x) };
 }
 
+const SINK_ATTEMPTS = 8;
+
 /** The header that ties a record to its batch: `streamlab.batch.time` = the batch time in ms. */
 export const BATCH_TIME_HEADER = "streamlab.batch.time";
 
@@ -108,16 +110,17 @@ class KafkaSink<T> {
   }
 
   /**
-   * Writes batch `time`, trying up to 4 times (a new incarnation can meet the broker still
-   * aborting the killed one's transaction); a failure after that fails the output operation.
+   * Writes batch `time`, trying up to 8 times over about 7 s (a new incarnation can meet the broker
+   * still aborting the killed one's transaction); a failure after that fails the output operation,
+   * and that batch's results are missing from the topic.
    */
   async write(rdd: RDD<T>, time: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.writeOnce(rdd, time);
       } catch (e) {
-        if (attempt >= 4) throw e;
-        log().warn(`KafkaSink: ${(e as Error).message}; trying again (attempt ${attempt + 1} of 4)`);
+        if (attempt >= SINK_ATTEMPTS) throw e;
+        log().warn(`KafkaSink: ${(e as Error).message}; trying again (attempt ${attempt + 1} of ${SINK_ATTEMPTS})`);
         await new Promise((r) => setTimeout(r, 250 * attempt));
       }
     }
