@@ -2,6 +2,9 @@ import {
   ConsumerRecord, ConsumerStrategies, createKafkaTopic, hasCode, KafkaParams, KafkaUtils, LocationStrategies, ManualClock,
   offsetRangesOf, produceToKafka, StreamingContext,
 } from "../../engine";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { setLogger } from "../../engine/log";
 import { KafkaBroker, freePort, startKafka } from "../../engine/tools/kafka-broker";
 
@@ -129,5 +132,41 @@ describe("Kafka faults", () => {
     await run.clock.advance(1000);
     expect(run.ranges.get(4000)).toEqual(["0 2->4", "1 1->3"]);
     expect(run.values.get(4000)).toEqual(["b0", "b2", "b1", "b3"]);
+  }, 180_000);
+
+  it("after a crash, a batch time that failed (broker down) is replayed empty, and the batches after it keep their ranges", async () => {
+    const t = await topic(1);
+    await produceToKafka(kafka.bootstrap, t, ["a0", "a1"]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-kafka-skip-"));
+    const seen: string[] = [];
+    const build = (clock: ManualClock) => () => {
+      const ssc = new StreamingContext({ appName: "kafka-skip", master: "local[2]", batchDuration: 1000, clock });
+      ssc.checkpoint(dir);
+      const stream = KafkaUtils.createDirectStream(ssc, LocationStrategies.PreferConsistent(), ConsumerStrategies.Subscribe([t], params({ "request.timeout.ms": 2000 })));
+      stream.foreachRDD((rdd, time) => { seen.push(`${time.milliseconds}: ${offsetRangesOf(rdd).map((r) => `${r.fromOffset}->${r.untilOffset}`).join(" ")}`); });
+      return ssc;
+    };
+    const clockA = new ManualClock(0);
+    const a = StreamingContext.getOrCreate(dir, build(clockA));
+    a.start();
+    await clockA.advance(1000);
+    await kafka.kill();
+    await clockA.advance(1000); // batch 2000 fails: no ranges
+    await kafka.restart();
+    await produceToKafka(kafka.bootstrap, t, ["b0", "b1", "b2"]);
+    await clockA.advance(1000); // batch 3000 reads what 2000 could not
+    a.abandonForTest();
+    fs.rmSync(path.join(dir, "checkpoint-3000"), { force: true }); // killed before its checkpoint
+    expect(seen).toEqual(["1000: 0->2", "3000: 2->5"]);
+    await produceToKafka(kafka.bootstrap, t, ["c0"]);
+    seen.length = 0;
+    const clockB = new ManualClock(3000);
+    const b = StreamingContext.getOrCreate(dir, build(clockB));
+    b.start();
+    await clockB.advance(1000);
+    await b.stop();
+    // 2000 is empty (not 5->6, which would put c0 before 3000's records); 3000 keeps its range.
+    expect(seen).toEqual(["2000: 5->5", "3000: 2->5", "4000: 5->6"]);
+    fs.rmSync(dir, { recursive: true, force: true });
   }, 180_000);
 });
