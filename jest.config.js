@@ -3,6 +3,11 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
+    // The Kafka client is published as ES modules only (see test/esm-to-cjs.js).
+    "/node_modules/@platformatic/.+\\.js$": "<rootDir>/test/esm-to-cjs.js",
+  },
+  transformIgnorePatterns: ["/node_modules/(?!@platformatic/)"],
   testTimeout: 60000,
 };

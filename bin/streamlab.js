@@ -11,6 +11,7 @@ const commands = {
   kernel: "kernel",   // the kernel process itself (used by the kernelspec)
   lines: "lines",     // serve lines like `nc -lk 9999`
   sales: "sales",     // the seeded sales stream
+  kafka: "kafka",     // a background Apache Kafka broker (start, stop, status)
   lab: "lab",         // open JupyterLab in notebooks/
 };
 

@@ -1,3 +1,4 @@
+import { startKafkaProducer } from "../engine/tools/kafka-topics";
 import { startLineServer } from "../engine/tools/line-server";
 import { SalesFileWriter } from "../engine/tools/sales-files";
 import { salesLines, SalesOptions } from "../engine/tools/sales-generator";
@@ -5,9 +6,11 @@ import { flag, parseArgs, ParsedArgs } from "./args";
 import { CliIO, numberFlag, serveUntilStopped } from "./lines";
 
 const USAGE = `usage: streamlab sales [--port 9999] [--rate 10] [--seed 42] [SALES OPTIONS]
+       streamlab sales --kafka BOOTSTRAP [--topic sales] [--partitions 1] [--rate 10] [--seed 42] [SALES OPTIONS]
        streamlab sales --dir DIR [--files N] [--lines-per-file 100] [--interval-ms 1000] [--seed 42] [SALES OPTIONS]
 Serves the seeded sales stream (lines storeid,productid,number,totalprice) to every client, or
-writes it into DIR as files for textFileStream (atomically: temp file, then rename).
+writes it into DIR as files for textFileStream (atomically: temp file, then rename), or to a
+Kafka topic (created when missing; --rate 0 writes as fast as the broker takes it).
 SALES OPTIONS: --stores 5 --products 20 --skew 1.2 --max-number 5 --malformed-rate 0 --count N
 The same seed and options always give the same lines (salesLines(seed, options) in code).`;
 
@@ -20,6 +23,8 @@ export async function main(args: string[], io: CliIO = {}): Promise<number> {
   const options = salesOptions(parsed);
   const dir = flag(parsed, "dir");
   if (dir !== undefined) return writeFiles(dir, seed, options, parsed, { ...io, status });
+  const kafka = flag(parsed, "kafka");
+  if (kafka !== undefined) return produceToTopic(kafka, seed, options, parsed, { ...io, status });
   const server = await startLineServer({
     port: numberFlag(parsed, "port", 9999),
     host: flag(parsed, "host"),
@@ -62,5 +67,21 @@ async function writeFiles(dir: string, seed: number, options: SalesOptions, pars
     await Promise.race([stopped, new Promise((r) => { timer = setTimeout(r, intervalMs); })]);
     clearTimeout(timer);
   }
+  return 0;
+}
+
+/** Writes the sales stream to a Kafka topic until stopped (or `--count` lines are written). */
+async function produceToTopic(bootstrap: string, seed: number, options: SalesOptions, parsed: ParsedArgs, io: CliIO & { status: (l: string) => void }): Promise<number> {
+  const topic = flag(parsed, "topic") ?? "sales";
+  const producer = await startKafkaProducer({ bootstrap, topic, lines: salesLines(seed, options), rate: numberFlag(parsed, "rate", 10), partitions: numberFlag(parsed, "partitions", 1) });
+  io.status(`streamlab: writing the sales stream (seed ${seed}) to Kafka topic ${topic} on ${bootstrap} (Ctrl-C to stop)`);
+  const stopped = new Promise<void>((resolve) => {
+    if (io.signal) { io.signal.addEventListener("abort", () => resolve(), { once: true }); if (io.signal.aborted) resolve(); return; }
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  await Promise.race([stopped, producer.done]);
+  const n = await producer.stop();
+  io.status(`streamlab: wrote ${n} lines to ${topic}`);
   return 0;
 }

@@ -31,6 +31,7 @@ import "./dstream/save-as-files";
 import "./dstream/save-as-hadoop-files";
 import "./dstream/update-state-by-key";
 import "./dstream/map-with-state";
+import "./sources/kafka/save-to-kafka";
 import { nameOperations } from "./dstream/operation-names";
 
 // Last, once every operator has attached its method: streams are named by the operation that made them.
@@ -98,3 +99,21 @@ export { salesStream, SalesInputDStream } from "./tools/sales-stream";
 export type { SalesStreamOptions } from "./tools/sales-stream";
 export { mulberry32 } from "./tools/prng";
 export type { Random } from "./tools/prng";
+// Kafka (issue 20): the direct stream of spark-streaming-kafka-0-10, a sink, and the broker for the course.
+export { KafkaUtils } from "./sources/kafka/kafka-utils";
+export { ConsumerStrategies, LocationStrategies } from "./sources/kafka/strategies";
+export type { ConsumerStrategy, LocationStrategy, StartingOffsets } from "./sources/kafka/strategies";
+export { OffsetRange, offsetRangesOf } from "./sources/kafka/offset-range";
+export type { HasOffsetRanges } from "./sources/kafka/offset-range";
+export { KafkaRDD } from "./sources/kafka/kafka-rdd";
+export { DirectKafkaInputDStream } from "./sources/kafka/direct-kafka-input-dstream";
+export type { CanCommitOffsets, OffsetCommitCallback } from "./sources/kafka/direct-kafka-input-dstream";
+export type { ConsumerRecord, TimestampType, KafkaHeader } from "./sources/kafka/consumer-record";
+export type { KafkaParams, Deserializer } from "./sources/kafka/kafka-params";
+export type { TopicPartition } from "./sources/kafka/client";
+export { startKafka, KAFKA_VERSION } from "./tools/kafka-broker";
+export type { KafkaBroker, KafkaBrokerOptions } from "./tools/kafka-broker";
+export { createKafkaTopic, produceToKafka, startKafkaProducer } from "./tools/kafka-topics";
+export { BATCH_TIME_HEADER } from "./sources/kafka/save-to-kafka";
+export type { KafkaOutputRecord, ProducerConfig, SaveToKafkaOptions } from "./sources/kafka/save-to-kafka";
+export type { CreateTopicOptions, ProduceRecord, KafkaProducerOptions, KafkaLineProducer } from "./tools/kafka-topics";

@@ -264,7 +264,7 @@ export class StreamingContext {
       // The UI listens before recovery runs, so it sees the restore and the replayed batches.
       this.startWebUi();
       this.listenerBus.post("onGraphUpdated", { streams: this.graph.describe() });
-      if (isManualClock(this.clock)) this.unregisterIdle = this.clock.addIdleWaiter(() => this.jobScheduler.whenIdle());
+      if (isManualClock(this.clock)) this.unregisterIdle = this.clock.addIdleWaiter(() => this.jobGenerator.whenIdle());
       this.recoveryHooks ??= defaultRecoveryHooks(this);
       if (this.recoveryHooks?.start) this.recoveryHooks.start(this);
       else this.jobGenerator.startFirstTime();
@@ -328,12 +328,13 @@ export class StreamingContext {
             log().warn(`JobGenerator: Timed out while stopping the job generator (timeout = ${timeoutMs})`));
         }
         this.jobGenerator.timer.stop();
-        await this.jobScheduler.whenIdle();
+        await this.jobGenerator.whenIdle();
       } else {
         this.jobGenerator.timer.stop();
+        this.jobGenerator.dropPreparing();
         this.jobScheduler.dropQueued();
         await this.receiverTracker.stopReceivers("Stopped by driver");
-        await this.jobScheduler.whenIdle();
+        await this.jobGenerator.whenIdle();
       }
       await this.recoveryHooks?.onStop?.(this, graceful);
       await this.graph.stop();
@@ -389,6 +390,7 @@ export class StreamingContext {
    */
   abandonForTest(): void {
     this.jobGenerator.timer.stop();
+    this.jobGenerator.dropPreparing();
     this.jobScheduler.dropQueued();
     this.recoveryHooks?.release?.();
     this.unregisterIdle?.();

@@ -32,6 +32,16 @@ export abstract class InputDStream<T> extends DStream<T> {
   /** Called once this stream has left a running graph. @internal */
   async onLeave(): Promise<void> { await this.stop(); }
 
+  /**
+   * Readies batch `time` before it is computed, when that needs I/O (a Kafka direct stream fetches
+   * the batch's offset ranges); the batch is generated once the promise resolves. Undefined (the
+   * default): nothing to wait for. @internal
+   */
+  prepareBatch(_time: number): Promise<void> | undefined { return undefined; }
+
+  /** True for a stream that prepares its batches asynchronously: replay then runs each of its batches. @internal */
+  get preparesBatches(): boolean { return false; }
+
   /** Reports what this stream read for a batch, for BatchInfo and listeners. @param numRecords when known without counting `rdd` */
   protected reportInput(time: number, rdd: RDD<T>, metadata: Record<string, unknown> = {}, numRecords = rdd.count()): void {
     this.ssc.inputInfoTracker.reportInfo(time, { inputStreamId: this.id, numRecords, metadata });

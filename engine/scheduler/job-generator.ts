@@ -11,6 +11,9 @@ export class JobGenerator {
   /** The newest batch time whose jobs were generated. */
   lastGeneratedTime: number | undefined;
   private allocationWaiters: Array<() => void> = [];
+  /** The batches whose inputs are still preparing, chained in time order. */
+  private preparing: Promise<unknown> | undefined;
+  private dropped = false;
 
   constructor(private readonly ssc: StreamingContext) {
     this.timer = new RecurringTimer(ssc.clock, ssc.batchDuration, (t) => this.generateJobs(t, t));
@@ -37,8 +40,50 @@ export class JobGenerator {
    * `dueAt` is when the batch timer wanted it: a batch generated later because this thread was
    * busy with the previous one counts its scheduling delay from then, as in Spark, whose generator
    * thread is never held up by a batch (without it a backlog showed as no delay at all).
+   *
+   * An input stream that must fetch a batch's records before they can be computed (the Kafka
+   * direct stream: Spark's executors read a batch's offset ranges while its jobs run, but here an
+   * RDD is computed synchronously) returns a promise from `prepareBatch`: the batch is then
+   * generated once it resolves, and later batches queue behind it in time order.
    */
   generateJobs(time: number, dueAt?: number): void {
+    const due = dueAt ?? this.ssc.clock.getTimeMillis();
+    if (this.preparing === undefined) {
+      const prepared = this.prepareInputs(time);
+      if (prepared === undefined) return this.generateNow(time, due);
+      this.preparing = prepared;
+    } else {
+      this.preparing = this.preparing.then(() => this.prepareInputs(time));
+    }
+    const chain = (this.preparing = this.preparing.then(
+      () => { if (!this.dropped) this.generateNow(time, due); },
+      (e) => { if (!this.dropped) this.ssc.reportError(`Error generating jobs for time ${time} ms`, e instanceof Error ? e : new Error(String(e))); },
+    ));
+    void chain.finally(() => { if (this.preparing === chain) this.preparing = undefined; });
+  }
+
+  /** Resolves once no batch is being prepared, queued or running (ManualClock's idleness, stop). */
+  async whenIdle(): Promise<void> {
+    while (this.preparing) await this.preparing;
+    await this.ssc.jobScheduler.whenIdle();
+  }
+
+  /** Drops the batches still being prepared (a non-graceful stop). */
+  dropPreparing(): void {
+    this.dropped = true;
+  }
+
+  /** Starts every input's asynchronous preparation of batch `time`; undefined when none needs any. */
+  private prepareInputs(time: number): Promise<unknown> | undefined {
+    const pending: Promise<void>[] = [];
+    for (const input of this.ssc.graph.inputStreams) {
+      const p = input.isTimeValid(time) ? input.prepareBatch(time) : undefined;
+      if (p) pending.push(p);
+    }
+    return pending.length > 0 ? Promise.all(pending) : undefined;
+  }
+
+  private generateNow(time: number, dueAt: number): void {
     const ssc = this.ssc;
     let jobs;
     try {
@@ -58,7 +103,7 @@ export class JobGenerator {
       for (const w of waiters) w();
     }
     this.lastGeneratedTime = time;
-    ssc.jobScheduler.submitJobSet(time, jobs, ssc.inputInfoTracker.getInfo(time), dueAt ?? ssc.clock.getTimeMillis());
+    ssc.jobScheduler.submitJobSet(time, jobs, ssc.inputInfoTracker.getInfo(time), dueAt);
     ssc.recoveryHooks?.afterJobsGenerated?.(time);
   }
 

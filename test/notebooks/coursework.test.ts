@@ -351,9 +351,9 @@ describe("the coursework notebooks as committed", () => {
   const notebooks = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^0\d-.*\.ipynb$/.test(f)).sort();
   interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
 
-  it("are the seven of the course, in order", () => {
+  it("are the eight of the course, in order", () => {
     expect(notebooks).toEqual(["01-socket-word-count.ipynb", "02-global-word-count.ipynb", "03-windowed-word-count.ipynb",
-      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb", "07-live-exploration.ipynb"]);
+      "04-best-seller.ipynb", "05-exploring-sales.ipynb", "06-kill-9-recovery.ipynb", "07-live-exploration.ipynb", "08-sales-from-kafka.ipynb"]);
   });
 
   it.each(notebooks)("%s carries the outputs of a real run (so GitHub shows them), with no error", (name) => {
