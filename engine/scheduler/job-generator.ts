@@ -77,7 +77,8 @@ export class JobGenerator {
   private prepareInputs(time: number): Promise<unknown> | undefined {
     const pending: Promise<void>[] = [];
     for (const input of this.ssc.graph.inputStreams) {
-      const p = input.isTimeValid(time) ? input.prepareBatch(time) : undefined;
+      // A stream defined live that has not joined yet is not on the time grid.
+      const p = input.isInitialized && input.isTimeValid(time) ? input.prepareBatch(time) : undefined;
       if (p) pending.push(p);
     }
     return pending.length > 0 ? Promise.all(pending) : undefined;

@@ -341,8 +341,10 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
 
     // The dashboard ends on the last batch, whose three output operations (the window's chart, the
     // re-run filter's table, the last cell's count) all succeeded.
-    const batchRows = shown(dashboardCell, 0).split("\n").filter((l) => /^\d+ ms /.test(l));
-    expect(timeOf(`Time: ${batchRows[0]}`)).toBe(endTime);
+    // Its third output holds the tables; completed batches, latest first: `2024/01/04 00:00:00 (1704326400000 ms) … 3/3`.
+    const completed = shown(dashboardCell, 2).split("Completed batches")[1] ?? "";
+    const batchRows = completed.split("\n").filter((l) => /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \(\d+ ms\) /.test(l));
+    expect(timeOf(`Time: ${/\((\d+ ms)\)/.exec(batchRows[0] ?? "")?.[1]}`)).toBe(endTime);
     expect(batchRows[0]).toMatch(/\s3\/3$/);
   });
 });
