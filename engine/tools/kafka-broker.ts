@@ -233,9 +233,17 @@ export function residentBytes(pid: number): number | undefined {
   }
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints). */
-function clusterId(): string {
-  return randomBytes(16).toString("base64url");
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints).
+ * Like Kafka's `Uuid.randomUuid()` it never starts with "-": the storage tool's argument parser would
+ * take such an id for an option ("--cluster-id/-t: expected one argument"), one start in 64.
+ * @internal
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 function serverProperties(dataDir: string, port: number, controllerPort: number): string {
