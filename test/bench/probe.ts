@@ -1,3 +1,4 @@
+import type { KafkaBench } from "./kafka-feed";
 import type { WindowShape, WorkloadName } from "./workloads";
 
 /**
@@ -5,7 +6,8 @@ import type { WindowShape, WorkloadName } from "./workloads";
  * and the Spark runners so both engines are judged by the same rules.
  */
 
-export type Feed = "generator" | "socket";
+/** In-process generator (a custom receiver), a TCP sender process, or a Kafka topic fed by a producer process. */
+export type Feed = "generator" | "socket" | "kafka";
 
 export interface ProbeSpec {
   workload: WorkloadName;
@@ -17,6 +19,8 @@ export interface ProbeSpec {
   seconds: number;
   pool: readonly string[];
   poolFile: string;
+  /** The broker and producer of the Kafka feed. */
+  kafka?: KafkaBench;
   /** Extra Spark configuration for the context (e.g. backpressure). */
   conf?: Record<string, string | number | boolean>;
 }

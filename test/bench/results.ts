@@ -46,6 +46,10 @@ export interface BenchConfig {
   maxProbes: number;
   spark: boolean;
   sparkFeeds: Feed[];
+  /** Workloads run on the Kafka feed (absent in older results: none). */
+  kafkaWorkloads?: WorkloadName[];
+  /** Partitions of each probe's Kafka topic. */
+  kafkaPartitions?: number;
   sparkBatchIntervals: number[];
   capacityBatchRecords: number;
   capacityMeasuredBatches: number;

@@ -1,7 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { DStream } from "../../engine/dstream/dstream";
 import { InputDStream } from "../../engine/dstream/input-dstream";
+import { KafkaUtils } from "../../engine/sources/kafka/kafka-utils";
+import { ConsumerStrategies, LocationStrategies } from "../../engine/sources/kafka/strategies";
 import { RDD } from "../../engine/rdd/rdd";
 import { Receiver } from "../../engine/receiver/receiver";
 import { StreamingContext } from "../../engine/streaming-context";
@@ -9,7 +12,8 @@ import { ManualClock } from "../../engine/time/clock";
 import type { BatchRecord, ProbeResult, ProbeSpec } from "./probe";
 import { heapUsed, memoryInUse } from "./memory";
 import { slicePool } from "./records";
-import { startSender } from "./sender-process";
+import { deleteBenchTopic, kafkaOf, newBenchTopic, startKafkaFeed } from "./kafka-feed";
+import { Sender, startSender } from "./sender-process";
 import { buildStreamlab, WindowShape, WorkloadName, WORKLOADS } from "./workloads";
 
 /**
@@ -192,20 +196,34 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
   if (isWindowed(spec.workload)) ssc.checkpoint(dir);
   const batches: BatchRecord[] = [];
   const sender = spec.feed === "socket" ? await startSender(spec.poolFile, spec.rate) : undefined;
+  const topic = spec.feed === "kafka" ? await newBenchTopic(kafkaOf(spec), spec.workload) : undefined;
   // Blocks end at t0 + k blocks, half a block off the batch grid, as in SparkBench (where a block
   // stored at a batch time would race that batch's allocation), so both engines' batches hold the same records.
   const t0 = Math.ceil(Date.now() / spec.shape.batchMs) * spec.shape.batchMs + blockMs / 2;
-  const lines = sender ? ssc.socketTextStream("127.0.0.1", sender.port) : ssc.receiverStream(new PoolReceiver(spec.pool, spec.rate, t0, blockMs));
+  let lines: DStream<string>;
+  let rateLimit: () => number | undefined = () => undefined;
+  if (topic) {
+    // As SparkBench writes it: the direct stream from the new topic's first offset, values only.
+    lines = KafkaUtils.createDirectStream(ssc, LocationStrategies.PreferConsistent(), ConsumerStrategies.Subscribe([topic], {
+      "bootstrap.servers": kafkaOf(spec).bootstrap, "group.id": `streamlab-bench-${topic}`, "auto.offset.reset": "earliest", "enable.auto.commit": false,
+    })).map((r) => r.value as string);
+  } else {
+    const input = sender ? ssc.socketTextStream("127.0.0.1", sender.port) : ssc.receiverStream(new PoolReceiver(spec.pool, spec.rate, t0, blockMs));
+    rateLimit = () => input.supervisor.blockGenerator.rateLimit;
+    lines = input;
+  }
   ssc.addStreamingListener({
     onBatchCompleted: ({ batchInfo: b }) => batches.push({
       time: b.batchTime, numRecords: b.numRecords, processingDelay: b.processingDelay ?? 0,
       schedulingDelay: b.schedulingDelay ?? 0, processingEndTime: b.processingEndTime ?? 0,
-      memoryMB: memoryInUse() / 2 ** 20, rateLimit: lines.supervisor.blockGenerator.rateLimit,
+      memoryMB: memoryInUse() / 2 ** 20, rateLimit: rateLimit(),
     }),
   });
   buildStreamlab(spec.workload, lines, spec.shape, () => {});
   const started = Date.now();
   ssc.start();
+  // The topic is read from its first offset, so the feed may start as the context does.
+  const feed: Sender | undefined = topic ? await startKafkaFeed(kafkaOf(spec), topic, spec.poolFile, spec.rate) : sender;
   let aborted: string | undefined;
   try {
     await new Promise<void>((resolve) => {
@@ -231,6 +249,7 @@ export async function probeStreamlab(spec: ProbeSpec): Promise<ProbeResult> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const stopped = Date.now();
-  const senderT0 = sender ? await sender.stop() : undefined;
-  return { t0: senderT0 ?? t0, started, stopped, batches, aborted };
+  const feedT0 = feed ? await feed.stop() : undefined;
+  if (topic) await deleteBenchTopic(kafkaOf(spec), topic);
+  return { t0: feedT0 ?? t0, started, stopped, batches, aborted };
 }
