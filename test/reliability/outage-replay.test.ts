@@ -4,6 +4,7 @@ import * as path from "path";
 import { DStream, HashPartitioner, ManualClock, State, StateSpec, StreamingContext } from "../../engine";
 import { quiescenceHorizon } from "../../engine/checkpoint/replay";
 import { setLogger } from "../../engine/log";
+import { FileInputDStream } from "../../engine/sources/file-input-dstream";
 
 // A restart after a long outage with a file stream and state (issue 22, finding 7). Every
 // down-time batch used to read the file stream and leave an entry in batchTimeToSelectedFiles
@@ -90,10 +91,10 @@ const sorted = (rows: Rows): Rows => rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0
  * `late` ms into it, restarted with coalescing, and as Spark's one-by-one replay gives it: for
  * these deterministic graphs that is the run that never crashed, every batch of the outage run.
  */
-async function againstSpark(batch: number, outageMs: number, late: number[], graph: Graph): Promise<{ replayed: number; restarted: Rows; spark: Rows }> {
+async function againstSpark(batch: number, outageMs: number, late: number[], graph: Graph): Promise<{ replayed: number; reads: number; restarted: Rows; spark: Rows }> {
   const restart = T0 + 5000 + outageMs;
   const firstLive = Math.ceil((restart + 1) / batch) * batch;
-  const run = async (name: string, crash: boolean): Promise<{ replayed: number; rows: Rows }> => {
+  const run = async (name: string, crash: boolean): Promise<{ replayed: number; reads: number; rows: Rows }> => {
     const dir = path.join(root, name, "cp");
     const input = path.join(root, name, "in");
     fs.mkdirSync(input, { recursive: true });
@@ -112,11 +113,16 @@ async function againstSpark(batch: number, outageMs: number, late: number[], gra
     late.forEach((at, i) => put(input, `late${i}.txt`, `w${i} late${i}\n`, T0 + 5000 + at));
     put(input, "live.txt", "w0 live\n", firstLive - 1);
     let replayed = 0;
+    let reads = 0;
     if (crash) {
       first.abandonForTest();
       const clock2 = new ManualClock(restart);
+      // How often the replay goes through the file stream's directory for new files.
+      const findNewFiles = jest.spyOn(FileInputDStream.prototype as unknown as { findNewFiles: () => string[] }, "findNewFiles");
       const second = StreamingContext.getOrCreate(dir, build(clock2));
       second.start();
+      reads = findNewFiles.mock.calls.length;
+      findNewFiles.mockRestore();
       replayed = second.jobScheduler.pendingTimes.length;
       await clock2.advance(firstLive - restart);
       await second.stop();
@@ -124,24 +130,39 @@ async function againstSpark(batch: number, outageMs: number, late: number[], gra
       await clock.advance(firstLive - (T0 + 5000));
       await first.stop();
     }
-    return { replayed, rows: out.get(firstLive) as Rows };
+    return { replayed, reads, rows: out.get(firstLive) as Rows };
   };
   const restarted = await run("restarted", true);
   const spark = await run("spark", false);
-  return { replayed: restarted.replayed, restarted: restarted.rows, spark: spark.rows };
+  return { replayed: restarted.replayed, reads: restarted.reads, restarted: restarted.rows, spark: spark.rows };
 }
 
 const words = (lines: DStream<string>) => lines.flatMap((l) => l.split(" ")).mapToPair((w): [string, number] => [w, 1]);
 const sum = (vs: number[], s?: number) => vs.reduce((a, b) => a + b, s ?? 0);
 
 describe("the coalescing rule: one empty batch that changes no state is a fixed point", () => {
-  it("updateStateByKey: 2 batches per file in the outage (the file's, one empty), state as Spark's", async () => {
+  it("updateStateByKey: 2 batches per file in the outage (the file's, one empty), one read, state as Spark's", async () => {
     const r = await againstSpark(1000, 600_000, [100_000.5, 300_000.5, 500_000.5], (lines, record) => {
       words(lines).updateStateByKey(sum).foreachRDD((rdd, t) => record(t.milliseconds, rdd.collect()));
     });
     // 5001 (first empty), then per file its batch and the next, then the last down-time batch.
     expect(r.replayed).toBe(1 + 3 * 2 + 1);
+    // The directory is gone through once per replayed batch: not at each of the 60 batches of the
+    // stream's 60 s window after each file (600 at 100 ms).
+    expect(r.reads).toBe(r.replayed);
     expect(r.restarted).toEqual([["common", 20], ["late0", 1], ["late1", 1], ["late2", 1], ["live", 1], ["w0", 10], ["w1", 9], ["w2", 9], ["w3", 8], ["w4", 8]]);
+    expect(r.restarted).toEqual(r.spark);
+  });
+
+  it("a file moved in after the crash with an older time is read once, as Spark's", async () => {
+    // late0 is modified 2 s before the checkpoint but was not in the directory then: Spark's 60 s
+    // window selects it at the first down-time batch. Reading the stream there bounds which files
+    // can be new later (only those modified after it), so 100 s on, late1 is read once too.
+    const r = await againstSpark(1000, 600_000, [-2000, 100_000.5], (lines, record) => {
+      words(lines).updateStateByKey(sum).foreachRDD((rdd, t) => record(t.milliseconds, rdd.collect()));
+    });
+    expect(r.replayed).toBe(2 + 2 + 1);
+    expect(r.restarted).toEqual([["common", 20], ["late0", 1], ["late1", 1], ["live", 1], ["w0", 10], ["w1", 9], ["w2", 8], ["w3", 8], ["w4", 8]]);
     expect(r.restarted).toEqual(r.spark);
   });
 
