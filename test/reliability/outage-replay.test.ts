@@ -6,7 +6,7 @@ import { quiescenceHorizon } from "../../engine/checkpoint/replay";
 import { setLogger } from "../../engine/log";
 import { FileInputDStream } from "../../engine/sources/file-input-dstream";
 
-// A restart after a long outage with a file stream and state (issue 22, finding 7). Every
+// A restart after a long outage with a file stream and state (issue 22, finding 6). Every
 // down-time batch used to read the file stream and leave an entry in batchTimeToSelectedFiles
 // that each replayed checkpoint serialized, and the word count never turned quiet: 23.5 s and
 // 311 MB after an hour of 100 ms batches. The timing itself is measured by
