@@ -245,11 +245,19 @@ function sameRecords(a: unknown[][], b: unknown[][]): boolean {
   return true;
 }
 
-/** Gives every stateful stream its unchanged state at each of its batch times before `nextTime`. */
+/**
+ * Gives every stateful stream its unchanged state at each of its batch times before `nextTime`
+ * that `nextTime` still remembers (the previous state, the last checkpoint time, a window over
+ * the state): older ones would be forgotten by that batch anyway. Filling the whole stretch put
+ * 36,000 future entries into the map for an hour of 100 ms batches, which every replayed batch's
+ * clearMetadata then walked (1.7 s of 9 s for a 30 s window replaying 1,200 batches).
+ */
 function carryState(quiet: Map<DStream<unknown>, RDD<unknown>>, nextTime: number): void {
   for (const [s, rdd] of quiet) {
+    const slide = s.slideDuration;
     const from = Math.max(...[...s.generatedRDDs.keys()].filter((t) => s.generatedRDDs.get(t) === rdd));
-    for (let t = from + s.slideDuration; t < nextTime; t += s.slideDuration) s.generatedRDDs.set(t, rdd);
+    const skip = Math.max(1, Math.ceil((nextTime - (s.rememberDuration ?? 0) - slide - from) / slide));
+    for (let t = from + skip * slide; t < nextTime; t += slide) s.generatedRDDs.set(t, rdd);
   }
 }
 
