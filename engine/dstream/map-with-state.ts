@@ -83,6 +83,9 @@ export class InternalMapWithStateDStream<K, V, S, E> extends StatefulDStream<[K,
     this.deltaChainThreshold = this.ssc.conf.getNumber("spark.streaming.sessionByKey.deltaChainThreshold", DELTA_CHAIN_THRESHOLD);
   }
 
+  /** The spec's idle timeout in ms, if any (replay.ts waits for it to fire). @internal */
+  get timeout(): number | undefined { return this.spec.getTimeout(); }
+
   /** @internal */
   override fingerprintParams(): unknown[] { return [this.partitioner.numPartitions, this.spec.getTimeout()]; }
 

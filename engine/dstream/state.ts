@@ -34,6 +34,13 @@ type PartitionUpdate<K, V, S> = (time: number, triples: Iterable<[K, V[], S | un
  * function is re-applied to every state with no values.
  */
 export class StateDStream<K, V, S> extends StatefulDStream<[K, V], [K, S]> {
+  /**
+   * True for the `(time, key, values, state)` form: its state may change on an empty batch at a
+   * time of the function's choosing, so a replayed down time never takes one unchanged batch as
+   * a fixed point (see replay.ts). @internal
+   */
+  readsBatchTime = false;
+
   constructor(
     parent: DStream<[K, V]>,
     private readonly update: PartitionUpdate<K, V, S>,

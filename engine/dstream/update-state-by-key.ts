@@ -82,7 +82,9 @@ DStream.prototype.updateStateByKey = function (
     const initial = initialRDD(this, fourth);
     if (updateFn.length >= 2) {
       const timed = updateFn as TimedUpdateFunction<unknown, unknown, unknown>;
-      return new StateDStream(this, (time, triples) => keep(triples, (k, vs, s) => timed(new Time(time), k, vs, s)), partitioner, third, initial, updateFn);
+      const stream = new StateDStream(this, (time, triples) => keep(triples, (k, vs, s) => timed(new Time(time), k, vs, s)), partitioner, third, initial, updateFn);
+      stream.readsBatchTime = true;
+      return stream;
     }
     const iterate = updateFn as IteratorUpdateFunction<unknown, unknown, unknown>;
     return new StateDStream(this, (_time, triples) => iterate(triples), partitioner, third, initial, updateFn);
