@@ -37,12 +37,12 @@ export interface UiLoadOptions {
   phases: Array<"off" | "page" | ["off" | "page", number]>;
   /** Where to save a screenshot of the page at the end of the last page phase. */
   screenshot?: string;
-  /** `streamlab.workerThreads`: 0 (default: every task on the main thread) or undefined for the engine's own default. */
-  workers?: number;
+  /** `streamlab.workerThreads`: a number (0 by default: every task on the main thread), or "auto" for the engine's own default. */
+  workers?: number | "auto";
 }
 
 /** The context's worker setting: a number of threads, or the engine's default when undefined. */
-const workerConf = (workers: number | undefined = 0): Record<string, number> => (Number.isFinite(workers) ? { "streamlab.workerThreads": workers as number } : {});
+const workerConf = (workers: number | "auto" = 0): Record<string, number> => (workers === "auto" ? {} : { "streamlab.workerThreads": workers });
 
 export interface PhaseResult {
   phase: "off" | "page";
@@ -204,7 +204,7 @@ export interface SearchOptions {
   budgetSeconds: number;
   /** Probe a marginal fail (median processing under half the batch) once more before it counts. */
   confirmFails: boolean;
-  workers?: number;
+  workers?: number | "auto";
 }
 
 export interface ModeProbe extends ProbeAnalysis {
@@ -386,7 +386,7 @@ export function nextRate(rate: number, a: ProbeAnalysis, lo: number, hi: number,
 export function searchReport(o: SearchOptions, r: SearchResult): string {
   const bracket = (m: ModeResult) => `${fmt(m.best)}/s (lowest failing ${Number.isFinite(m.lowestFail) ? fmt(m.lowestFail) + "/s" : "none"}; ${m.probes.length} probes, ${m.stopped})`;
   const lines = [
-    `Sustainable rate with the page open and without the UI: keyed count, ${o.batchMs} ms batches, probes of ${o.probeWarmupSeconds} + ${o.probeSeconds} s taking turns, precision ${(o.precision * 100).toFixed(0)}%, workers ${Number.isFinite(o.workers) ? o.workers : "engine default"}, ${os.cpus().length} cores, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; search took ${r.seconds.toFixed(0)} s`,
+    `Sustainable rate with the page open and without the UI: keyed count, ${o.batchMs} ms batches, probes of ${o.probeWarmupSeconds} + ${o.probeSeconds} s taking turns, precision ${(o.precision * 100).toFixed(0)}%, workers ${o.workers === "auto" ? "engine default" : (o.workers ?? 0)}, ${os.cpus().length} cores, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; search took ${r.seconds.toFixed(0)} s`,
     `  without the UI:     ${bracket(r.off)}`,
     `  with the page open: ${bracket(r.page)}`,
   ];
@@ -406,7 +406,7 @@ export function report(o: UiLoadOptions, results: PhaseResult[]): string {
   const weighted = (rs: PhaseResult[], f: (r: PhaseResult) => number) => rs.reduce((n, r) => n + f(r) * r.seconds, 0) / rs.reduce((n, r) => n + r.seconds, 0);
   const off = results.filter((r) => r.phase === "off"), on = results.filter((r) => r.phase === "page");
   const lines = [
-    `Streaming page under load: ${o.rate} records/s offered, ${o.batchMs} ms batches, phases ${o.phases.map((p) => (Array.isArray(p) ? `${p[0]} ${p[1]} s` : `${p} ${o.phaseSeconds} s`)).join(", ")} (each after ${o.warmupSeconds} s of warm-up), ${os.cpus().length} cores, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`,
+    `Streaming page under load: ${o.rate} records/s offered, ${o.batchMs} ms batches, phases ${o.phases.map((p) => (Array.isArray(p) ? `${p[0]} ${p[1]} s` : `${p} ${o.phaseSeconds} s`)).join(", ")} (each after ${o.warmupSeconds} s of warm-up), workers ${o.workers === "auto" ? "engine default" : (o.workers ?? 0)}, ${os.cpus().length} cores, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`,
     ...results.map((r) => `  ${r.phase.padEnd(4)} ${r.seconds.toFixed(0)} s, batches ${r.batches}, processed ${Math.round(r.processedRate)}/s, capacity ${Math.round(r.capacity)} records/s (per CPU second ${Math.round(r.cpuCapacity)}), p95 processing ${r.p95ProcessingMs} ms, scheduling delay max ${r.maxSchedulingDelayMs} ms last ${r.lastSchedulingDelayMs} ms, sustainable ${r.sustainable}` +
       (r.page ? `\n       page: ${r.page.serverMessagesPerSecond.toFixed(2)} messages/s sent (${r.page.pageMessagesPerSecond.toFixed(2)}/s received), ${r.page.renders} renders: p50 ${r.page.renderMsP50.toFixed(1)} ms, p95 ${r.page.renderMsP95.toFixed(1)} ms, max ${r.page.renderMsMax.toFixed(1)} ms; charts p50 ${r.page.chartMsP50.toFixed(1)} ms p95 ${r.page.chartMsP95.toFixed(1)} ms; frame gaps p50 ${r.page.frameGapMsP50.toFixed(1)} ms p95 ${r.page.frameGapMsP95.toFixed(1)} ms max ${r.page.frameGapMsMax.toFixed(1)} ms; long tasks ${r.page.longTasks} (${r.page.longTaskMsPerSecond.toFixed(1)} ms/s); page errors ${r.page.pageErrors.length}` : "")),
   ];
@@ -440,7 +440,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!Number.isFinite(v) || v < 0) throw new Error(`bench:ui: --${name}=${arg(name, d)} is not a number >= 0: give e.g. --${name}=${d}`);
     return v;
   };
-  const workers = arg("workers", "0") === "auto" ? undefined : num("workers", "0");
+  const workers = arg("workers", "0") === "auto" ? "auto" : num("workers", "0");
   const batchMs = num("batch-ms", "100");
   const phases = arg("phases", "page:60");
   const o: UiLoadOptions = {
