@@ -1,5 +1,5 @@
 import type { ProbeAnalysis } from "./probe";
-import { nextRate, round3 } from "./ui-load";
+import { ModeResult, nextRate, round3, SearchOptions, searchReport } from "./ui-load";
 
 /** A probe's analysis with the figures the search reads. */
 const probe = (rate: number, processingP95: number, delivered = 1, sustainable = true): ProbeAnalysis => ({
@@ -31,5 +31,14 @@ describe("bench:ui's search of the sustainable rate", () => {
     expect(nextRate(400_000, probe(400_000, 200, 1, false), 0, 400_000, 100)).toBe(200_000);
     expect(nextRate(400_000, probe(400_000, 110, 1, false), 0, 400_000, 100)).toBe(309_000);
     expect(nextRate(400_000, probe(400_000, 50, 0.5, false), 0, 400_000, 100)).toBe(180_000);
+  });
+
+  it("reports both rates, their ratio and what the brackets allow; no verdict while a rate has no fail above it", () => {
+    const o: SearchOptions = { batchMs: 100, startRate: 400_000, probeSeconds: 6, probeWarmupSeconds: 2, precision: 0.03, maxProbes: 12, budgetSeconds: 300, confirmFails: true };
+    const mode = (m: "off" | "page", best: number, lowestFail: number): ModeResult => ({ mode: m, best, lowestFail, stopped: "converged", probes: [] });
+    const ratioLine = (off: ModeResult, page: ModeResult) => searchReport(o, { seconds: 200, off, page, probes: [] }).split("\n").find((l) => l.includes("page / off"));
+    expect(ratioLine(mode("off", 3_000_000, 3_090_000), mode("page", 2_900_000, 2_980_000))).toBe("  page / off: 0.967 (-3.3%; the brackets allow 0.939–0.993); within 5%: yes");
+    expect(ratioLine(mode("off", 3_000_000, 3_090_000), mode("page", 2_800_000, 2_880_000))).toBe("  page / off: 0.933 (-6.7%; the brackets allow 0.906–0.960); within 5%: NO");
+    expect(ratioLine(mode("off", 3_000_000, 3_090_000), mode("page", 2_900_000, Infinity))).toMatch(/^  page \/ off: no verdict: the search of page ended before any rate failed/);
   });
 });

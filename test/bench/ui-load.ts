@@ -390,11 +390,13 @@ export function searchReport(o: SearchOptions, r: SearchResult): string {
     `  without the UI:     ${bracket(r.off)}`,
     `  with the page open: ${bracket(r.page)}`,
   ];
-  if (r.off.best > 0 && r.page.best > 0) {
+  const unbounded = [r.off, r.page].filter((m) => m.best > 0 && !Number.isFinite(m.lowestFail)).map((m) => m.mode);
+  if (unbounded.length) lines.push(`  page / off: no verdict: the search of ${unbounded.join(" and ")} ended before any rate failed: a rate with no fail above it is only a lower bound (raise --search-budget-seconds or --start-rate)`);
+  else if (r.off.best > 0 && r.page.best > 0) {
     const ratio = r.page.best / r.off.best;
     // What the brackets allow: each true rate lies in [best, lowest fail).
-    const low = r.page.best / (Number.isFinite(r.off.lowestFail) ? r.off.lowestFail : r.off.best);
-    const high = (Number.isFinite(r.page.lowestFail) ? r.page.lowestFail : r.page.best) / r.off.best;
+    const low = r.page.best / r.off.lowestFail;
+    const high = r.page.lowestFail / r.off.best;
     lines.push(`  page / off: ${ratio.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%; the brackets allow ${low.toFixed(3)}–${high.toFixed(3)}); within 5%: ${ratio >= 0.95 ? "yes" : "NO"}`);
   } else lines.push("  page / off: no ratio (a search found no sustainable rate: lower --start-rate)");
   return lines.join("\n");
