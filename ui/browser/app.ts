@@ -4,7 +4,7 @@
  * backpressure, memory and failing outputs. It gets the whole state when its WebSocket connects
  * (on load, reload or reconnect) and then coalesced updates; it redraws at most once per frame.
  */
-import { backpressureRows, DATA_NAME, inputStreamRows, memoryRows, METRICS, MetricKey, streamName, timelineRows } from "../model/charts";
+import { backpressureRows, DATA_NAME, inputStreamRows, memoryRows, METRICS, MetricKey, streamName, timelineRows, TimelineRow } from "../model/charts";
 import { graphSvg } from "../model/graph-svg";
 import { applyUpdate, averages, BatchRow, opCounts, OutputRow, processingTime, schedulingDelay, totalDelay, UiMessage, UiState } from "../model/ui-state";
 import { formatBatchTime, formatBytes, formatCount, formatDate, formatDuration, formatRate } from "../model/units";
@@ -74,8 +74,15 @@ const RENDER_INTERVAL_MS = 500;
 const chartInterval = (s: UiState) => (s.app.batchDuration >= 1000 ? s.app.batchDuration / 2 : 1000);
 let lastRender = -Infinity;
 
+/**
+ * A hidden tab (another tab in front, a minimized window) draws nothing: messages still update the
+ * state, and the page draws once, with charts caught up, when it is shown again.
+ */
+const hidden = () => document.visibilityState === "hidden";
+document.addEventListener("visibilitychange", () => { if (!hidden()) scheduleRender(); });
+
 function scheduleRender(): void {
-  if (renderQueued) return;
+  if (renderQueued || hidden()) return;
   renderQueued = true;
   const wait = Math.max(0, lastRender + RENDER_INTERVAL_MS - performance.now());
   setTimeout(() => requestAnimationFrame(() => {
@@ -127,6 +134,15 @@ async function createViews(): Promise<void> {
 }
 
 let lastCharts = -Infinity;
+/** What the backpressure and memory charts last drew (a key of their points), so equal data is not redrawn. */
+const drawn = { backpressure: "", memory: "" };
+
+/** Timeline rows of the completed batches after `after`, oldest first (found from the end: a few per update). */
+function freshRows(s: UiState, after: number): TimelineRow[] {
+  let i = s.completed.length;
+  while (i > 0 && s.completed[i - 1].batchTime > after) i--;
+  return i === s.completed.length ? [] : timelineRows({ ...s, completed: s.completed.slice(i) });
+}
 /** The newest batch time on the timelines, and whether the next update replaces their data (after a snapshot). */
 let chartedUpTo = -Infinity;
 let replaceCharts = true;
@@ -139,30 +155,38 @@ async function updateCharts(s: UiState): Promise<void> {
   chartsDirty = false;
   const t0 = performance.now();
   try {
-    const rows = timelineRows(s);
     const runs: Promise<unknown>[] = [];
     // Timelines and histograms change incrementally: the new batches inserted, the ones no longer
     // retained removed, so vega only processes what changed (a whole new data set of 1000 rows per
-    // view and update cost the browser several times more). A new snapshot replaces everything.
+    // view and update cost the browser several times more). Only the new batches' rows are made
+    // (not all retained ones each time). A new snapshot replaces everything.
     const vega = vegaGlobal();
-    const first = rows.length ? rows[0].time : Infinity;
-    const fresh = rows.filter((r) => r.time > chartedUpTo);
-    for (const m of METRICS) {
-      for (const id of [`timeline-${m.key}`, `histogram-${m.key}`]) {
-        const v = views[id];
-        if (!v || !vega) continue;
-        if (replaceCharts) v.data(DATA_NAME, rows);
-        else v.change(DATA_NAME, vega.changeset().insert(fresh).remove((d) => (d as { time: number }).time < first));
-        runs.push(v.runAsync());
+    const first = s.completed.length ? s.completed[0].batchTime : Infinity;
+    const replace = replaceCharts;
+    const rows = replace ? timelineRows(s) : freshRows(s, chartedUpTo);
+    let changed = replace || rows.length > 0;
+    if (changed) {
+      for (const m of METRICS) {
+        for (const id of [`timeline-${m.key}`, `histogram-${m.key}`]) {
+          const v = views[id];
+          if (!v || !vega) continue;
+          if (replace) v.data(DATA_NAME, rows);
+          else v.change(DATA_NAME, vega.changeset().insert(rows).remove((d) => (d as { time: number }).time < first));
+          runs.push(v.runAsync());
+        }
       }
     }
     replaceCharts = false;
     chartedUpTo = rows.length ? rows[rows.length - 1].time : chartedUpTo;
     const set = (id: string, data: unknown[]) => { const v = views[id]; if (v) { v.data(DATA_NAME, data); runs.push(v.runAsync()); } };
     if ((document.getElementById("input-streams-details") as HTMLDetailsElement | null)?.open) set("inputStreams", inputStreamRows(s));
-    set("backpressure", backpressureRows(s));
-    set("memory", memoryRows(s));
-    await Promise.all(runs);
+    // Backpressure and memory are redrawn only when their points changed: without backpressure
+    // the chart stays empty, and memory gets a point a second, not one per batch.
+    const bpKey = `${s.rates.length}:${s.rates.at(-1)?.time}:${s.rates.length > 0 ? s.completed.at(-1)?.batchTime : ""}`;
+    if (replace || bpKey !== drawn.backpressure) { drawn.backpressure = bpKey; set("backpressure", backpressureRows(s)); changed = true; }
+    const memKey = `${s.memory.length}:${s.memory.at(-1)?.time}`;
+    if (replace || memKey !== drawn.memory) { drawn.memory = memKey; set("memory", memoryRows(s)); changed = true; }
+    if (changed) await Promise.all(runs);
   } finally {
     keep(stats.chartMs, performance.now() - t0);
     chartsBusy = false;
@@ -319,13 +343,19 @@ function renderBatchPage(): void {
 
 // ---- start ---------------------------------------------------------------------------------
 
+/**
+ * Frame gaps are measured only when the URL asks (`&frames=1`, as the load test does): the loop
+ * that measures them asks for a frame 60 times a second, itself a cost an open page should not
+ * have. Long tasks are always counted (the browser reports them; that costs nothing).
+ */
 function watchFrames(): void {
-  let last = performance.now();
-  const tick = (t: number) => { keep(stats.frameGaps, t - last); last = t; requestAnimationFrame(tick); };
-  requestAnimationFrame(tick);
   try {
     new PerformanceObserver((list) => { for (const e of list.getEntries()) { stats.longTasks++; stats.longTaskMs += e.duration; } }).observe({ type: "longtask", buffered: true });
   } catch { /* no long-task timing in this browser */ }
+  if (new URLSearchParams(location.search).get("frames") !== "1") return;
+  let last = performance.now();
+  const tick = (t: number) => { keep(stats.frameGaps, t - last); last = t; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
 }
 
 async function start(): Promise<void> {
