@@ -78,7 +78,8 @@ export interface Removal {
  * each batch. @internal
  */
 export interface RecoveryHooks {
-  afterJobsGenerated?(time: number): void;
+  /** Batch `time`'s jobs are generated and about to be submitted (none has run yet). */
+  beforeJobsSubmitted?(time: number): void;
   afterBatchCompleted?(time: number): Promise<void> | void;
   /** Starts the graph on restored state instead of fresh; returns the first batch time. */
   start?(ssc: StreamingContext): number;

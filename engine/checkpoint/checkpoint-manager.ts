@@ -44,6 +44,9 @@ export class CheckpointManager implements RecoveryHooks {
   private removeShutdownHook: () => void = () => {};
   /** The newest batch whose checkpoint was written. */
   private lastCompleted: number | undefined;
+  /** The batch checkpointed as pending before its jobs ran (the first of a fresh run). */
+  private pendingAtGeneration: number | undefined;
+  private generationCheckpointWritten = false;
   private readonly failures = new CheckpointFailures();
   /** Streams whose state file failed to write: no metadata file is written until one is. */
   private readonly stateOwed = new Set<number>();
@@ -108,6 +111,28 @@ export class CheckpointManager implements RecoveryHooks {
     restore.replayedBatches = replayBatches(ssc, times, new Set(cp.pendingTimes), cp.checkpointTime);
     ssc.listenerBus.post("onCheckpointRestored", { restore });
     return ssc.jobGenerator.timer.start(restartTime);
+  }
+
+  /**
+   * Checkpoints the first batch of a fresh run as pending, at the graph's zero time, before its
+   * jobs run, as Spark checkpoints every batch once its jobs are generated. Later batches are
+   * covered by the checkpoint of the batch before them (streamlab writes one when a batch
+   * completes; it lists the batches still pending) and by the Kafka ranges journal. Without it,
+   * a crash before the first batch completed found no checkpoint and started the program afresh
+   * although that batch's outputs may have run: an exactly-once Kafka sink had committed it, and
+   * the fresh run read its records again under later batch times, so the sink held them twice.
+   */
+  beforeJobsSubmitted(time: number): void {
+    if (this.plan || this.generationCheckpointWritten || this.lastCompleted !== undefined || !this.writer) return;
+    const zero = this.ssc.graph.zeroTime;
+    if (zero === undefined || zero >= time) return;
+    this.generationCheckpointWritten = true;
+    this.pendingAtGeneration = time;
+    try {
+      this.tryWriteCheckpoint(zero, false);
+    } finally {
+      this.pendingAtGeneration = undefined;
+    }
   }
 
   /**
@@ -212,7 +237,7 @@ export class CheckpointManager implements RecoveryHooks {
       zeroTime: ssc.graph.zeroTime as number,
       startTime: ssc.graph.startTime as number,
       checkpointTime: time,
-      pendingTimes: ssc.jobScheduler.pendingTimes.filter((t) => t > time),
+      pendingTimes: [...ssc.jobScheduler.pendingTimes, ...(this.pendingAtGeneration === undefined ? [] : [this.pendingAtGeneration])].filter((t) => t > time),
       conf: ssc.conf.getAll(),
       graph: carried ? [...this.currentIdentities(), ...carried.identities] : this.currentIdentities(),
       // Only needed once the graph changed since start (recovery reads the streams of `graph`

@@ -104,8 +104,8 @@ export class JobGenerator {
       for (const w of waiters) w();
     }
     this.lastGeneratedTime = time;
+    ssc.recoveryHooks?.beforeJobsSubmitted?.(time);
     ssc.jobScheduler.submitJobSet(time, jobs, ssc.inputInfoTracker.getInfo(time), dueAt);
-    ssc.recoveryHooks?.afterJobsGenerated?.(time);
   }
 
   /** Clean-up after every job of batch `time` has finished. */

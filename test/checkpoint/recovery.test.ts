@@ -54,7 +54,7 @@ describe("getOrCreate: crash and recover in virtual time", () => {
     ssc1.start();
     await clock1.advance(5000);
     ssc1.abandonForTest();
-    expect(listCheckpointFiles(dir).map((f) => path.basename(f))).toEqual(["checkpoint-5000", "checkpoint-4000", "checkpoint-3000", "checkpoint-2000", "checkpoint-1000"]);
+    expect(listCheckpointFiles(dir).map((f) => path.basename(f))).toEqual(["checkpoint-5000", "checkpoint-4000", "checkpoint-3000", "checkpoint-2000", "checkpoint-1000", "checkpoint-0"]);
 
     // Down for 2.5 s: batches 6000 and 7000 are replayed, then the timer goes on at 8000.
     const second: Totals = new Map();
@@ -66,6 +66,36 @@ describe("getOrCreate: crash and recover in virtual time", () => {
     expect([...first.keys()]).toEqual([1000, 2000, 3000, 4000, 5000]);
     expect([...second.keys()]).toEqual([6000, 7000, 8000, 9000, 10000, 11000, 12000]);
     for (const [t, v] of [...first, ...second]) expect([t, v]).toEqual([t, expected.get(t)]);
+  });
+
+  it("recovers a crash during the first batch from the checkpoint written before its jobs ran", async () => {
+    const expected = await referenceRun(4);
+    const dir = tmpDir();
+    const clock1 = new ManualClock(0);
+    const first: Totals = new Map();
+    // A second output that never finishes in the first run: the crash comes after the first
+    // output of batch 1000 ran.
+    const app = (clock: ManualClock, out: Totals, hang: boolean) => () => {
+      const ssc = wordCountApp(dir, clock, out)();
+      ssc.graph.outputStreams[0].dependencies[0].foreachRDD(() => (hang ? new Promise<void>(() => {}) : undefined));
+      return ssc;
+    };
+    const ssc1 = StreamingContext.getOrCreate(dir, app(clock1, first, true));
+    ssc1.start();
+    void clock1.advance(1000);
+    for (let i = 0; i < 20 && !first.has(1000); i++) await new Promise((r) => setImmediate(r));
+    expect([...first.keys()]).toEqual([1000]);
+    ssc1.abandonForTest();
+    // Without it there was no checkpoint at all, and getOrCreate started afresh on a new time grid.
+    expect(listCheckpointFiles(dir).map((f) => path.basename(f))).toEqual(["checkpoint-0"]);
+    const second: Totals = new Map();
+    const clock2 = new ManualClock(2500);
+    const ssc2 = StreamingContext.getOrCreate(dir, app(clock2, second, false));
+    ssc2.start();
+    await clock2.advance(1500);
+    await ssc2.stop();
+    expect([...second.keys()]).toEqual([1000, 2000, 3000, 4000]);
+    for (const [t, v] of second) expect([t, v]).toEqual([t, expected.get(t)]);
   });
 
   it("restores state from a state file even when the input is no longer replayable", async () => {

@@ -19,16 +19,23 @@ export function main(engine: Engine, argv: string[]): void {
   const checkpointDir = path.join(dir, "checkpoint");
   const statusFile = path.join(dir, "status.json");
   const windowFile = path.join(dir, "window.json");
+  const journalFile = path.join(dir, "batches.log");
   // The sink's "already committed" notes go to stderr too: the harness counts them.
-  engine.setLogger({ info: (m) => { if (m.startsWith("KafkaSink:")) process.stderr.write(`INFO ${m}\n`); }, warn: (m) => process.stderr.write(`WARN ${m}\n`) });
+  engine.setLogger({ info: (m) => { if (m.startsWith("KafkaSink:")) process.stderr.write(`INFO [${process.pid}] ${m}\n`); }, warn: (m) => process.stderr.write(`WARN ${m}\n`) });
   const ssc = engine.StreamingContext.getOrCreate(checkpointDir, () => {
     const ssc = new engine.StreamingContext({ appName: "kafka-kill", master: "local[2]", batchDuration: BATCH_MS, conf: { "streamlab.workerThreads": 0 } });
     ssc.checkpoint(checkpointDir);
     const stream = engine.KafkaUtils.createDirectStream(ssc, engine.LocationStrategies.PreferConsistent(),
       engine.ConsumerStrategies.Subscribe([inTopic], { "bootstrap.servers": bootstrap, "group.id": "kafka-kill", "auto.offset.reset": "earliest" }));
     const pairs = stream.flatMap((r) => (r.value ?? "").split(" ").slice(1)).mapToPair((w): Pair => [w, 1]);
-    pairs.reduceByKey((a: number, b: number) => a + b)
-      .saveToKafka({ "bootstrap.servers": bootstrap }, outTopic, ([w, n]: Pair) => ({ key: w, value: String(n) }), { exactlyOnce: true });
+    const counts = pairs.reduceByKey((a: number, b: number) => a + b);
+    counts.saveToKafka({ "bootstrap.servers": bootstrap }, outTopic, ([w, n]: Pair) => ({ key: w, value: String(n) }), { exactlyOnce: true });
+    // Every batch computed (recomputed ones again) and its word count: if the sink ever misses a
+    // batch, the harness names which.
+    counts.foreachRDD((rdd, time) => {
+      const words = (rdd.collect() as Pair[]).reduce((a, [, n]) => a + n, 0);
+      if (words > 0) fs.appendFileSync(journalFile, `${time.milliseconds} ${words} ${process.pid}\n`);
+    });
     pairs.updateStateByKey((vs: number[], s?: number) => vs.reduce((a, b) => a + b, s ?? 0))
       .foreachRDD((rdd, time) => {
         const tmp = `${statusFile}.tmp`;

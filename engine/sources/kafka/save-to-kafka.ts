@@ -151,6 +151,7 @@ class KafkaSink<T> {
         throw e;
       }
       this.lastCommitted = time;
+      log().info(`KafkaSink: batch ${time} ms committed to ${this.topic} (${messages.length} records)`);
     } catch (e) {
       // A producer in an unknown state is replaced for the next batch.
       await this.producer?.close().catch(() => undefined);
