@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -106,7 +107,7 @@ const HELP = `npm run bench -- [options]
   --block-ms=N            spark.streaming.blockInterval of both engines' receivers (default ${DEFAULT_BLOCK_MS}, Spark's; at most half a batch)
   --no-spark              skip Apache Spark Streaming
   --spark-feeds=a,b       feeds for Spark (default generator,socket,kafka)
-  --sections=a,b          of capacity,empty,memory,rates,backpressure,spark (default all)
+  --sections=a,b          of capacity,empty,memory,outage,rates,backpressure,spark (default all)
   --results=DIR           output folder (default test/bench/results)
   --rerender              only re-render results.md and chart.svg from the folder's results.json`;
 
@@ -148,7 +149,7 @@ function parseArgs(argv: string[]): RunOptions {
   if (list("spark-feeds")) config.sparkFeeds = list("spark-feeds") as Feed[];
   if (argv.includes("--no-spark")) config.spark = false;
   if (config.spark && list("feeds") && !list("spark-feeds")) config.sparkFeeds = config.sparkFeeds.filter((f) => config.feeds.includes(f));
-  const sections = new Set(list("sections") ?? ["capacity", "empty", "memory", "rates", "backpressure", "spark"]);
+  const sections = new Set(list("sections") ?? ["capacity", "empty", "memory", "outage", "rates", "backpressure", "spark"]);
   const resultsDir = path.resolve(get("results") ?? path.join(__dirname, "results"));
   return { config, sections, resultsDir, log: (line) => process.stderr.write(line + "\n") };
 }
@@ -346,11 +347,34 @@ export async function runBench(opt: RunOptions): Promise<BenchResults> {
     await save();
   }
 
+  if (opt.sections.has("outage") && config !== SMOKE) {
+    section("outage: restart after 1 h and 1 day down, file stream and state");
+    results.outage = runOutageBench();
+    log(`  ${results.outage.passed ? "PASS" : "FAIL"}: ${results.outage.cases.join("; ")}`);
+    await save();
+  }
+
   results.finishedAt = new Date().toISOString();
   section("done");
   await save();
   setLogger(previousLogger);
   return results;
+}
+
+/**
+ * Restart after a long outage (issue 22): test/checkpoint/outage-bench.js in a process of its own
+ * (a fresh heap, and --expose-gc for its heap figures); its table and verdict go in the report.
+ */
+function runOutageBench(): NonNullable<BenchResults["outage"]> {
+  const script = path.join(__dirname, "..", "checkpoint", "outage-bench.js");
+  const run = spawnSync(process.execPath, ["--expose-gc", script], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  const lines = (run.stdout ?? "").split("\n");
+  return {
+    passed: run.status === 0,
+    table: lines.filter((l) => l.startsWith("|")),
+    cases: lines.filter((l) => /: restart to first live batch/.test(l)),
+    error: run.status === 0 ? undefined : `${run.stderr ?? ""}${lines.filter((l) => l.startsWith("FAIL")).join("\n")}`.trim() || `exit ${run.status}`,
+  };
 }
 
 /** Records per second of a hand-written or RxJS processor on the same batches as the engine gets. */

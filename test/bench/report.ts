@@ -126,6 +126,12 @@ export function markdown(r: BenchResults): string {
     }
     out.push(``, `Each case runs in a process of its own (resident memory is the process's). The window's input keeps its blocks for ${rememberedS} s (the window and two checkpoint intervals, as in Spark), so memory rises until then.`, ``);
   }
+  if (r.outage) {
+    out.push(`## Restart after a long outage (file stream, updateStateByKey, virtual time)`, ``);
+    out.push(`From \`node --expose-gc test/checkpoint/outage-bench.js\`, run in a process of its own; each case must reach its first live batch in under 2 s with the heap near the steady state: ${r.outage.passed ? "all passed" : "FAILED"}.`, ``);
+    out.push(...r.outage.table, ``);
+    if (r.outage.error) out.push("```", r.outage.error, "```", ``);
+  }
   return out.join("\n") + "\n";
 }
 

@@ -19,6 +19,8 @@ export interface BenchResults {
   windowMemory: WindowMemoryPoint[];
   spark: { status: "ran" | "skipped" | "failed"; reason?: string; version?: string };
   backpressure?: BackpressureRun[];
+  /** Restart after a long outage (test/checkpoint/outage-bench.js): its markdown table and verdict. */
+  outage?: { passed: boolean; table: string[]; cases: string[]; error?: string };
 }
 
 /** WordCount over a socket at a rate above capacity, with spark.streaming.backpressure.enabled off and on. */
