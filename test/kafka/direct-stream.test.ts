@@ -2,7 +2,7 @@ import {
   ConsumerRecord, ConsumerStrategies, KafkaParams, ConsumerStrategy, createKafkaTopic, DStream, hasCode, KafkaUtils, LocationStrategies, ManualClock,
   OffsetRange, offsetRangesOf, produceToKafka, StreamingContext,
 } from "../../engine";
-import { KafkaClient } from "../../engine/sources/kafka/client";
+import { KafkaClient, loadClient } from "../../engine/sources/kafka/client";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -220,6 +220,35 @@ describe("KafkaUtils.createDirectStream on a real broker", () => {
     expect(hasCode(err, "STREAM_ERR_KAFKA_NON_CONSECUTIVE")).toBe(true);
     expect((err as Error).message).toContain(`Got wrong record for ${t}-0 even after seeking to offset 3`);
     expect(strict.ranges.size).toBe(0);
+  });
+
+  it("reads a transaction committed between two aborted ones of the same transactional id (read_committed)", async () => {
+    // What an exactly-once sink restarted twice leaves: the first incarnation's transaction
+    // aborted with its records, the second's committed, the third's aborted with no record in this
+    // partition (it was killed between adding the partition and producing). The Kafka client's own
+    // read_committed filter took everything from the first aborted record to the last abort marker
+    // as aborted, so the committed records between were lost.
+    const t = await topic(1);
+    const txId = `between-${process.pid}`;
+    await produceToKafka(kafka.bootstrap, t, ["x0"], { transactional: "abort", transactionalId: txId }); // 0, marker 1
+    await markersWritten(t);
+    await produceToKafka(kafka.bootstrap, t, ["c0", "c1"], { transactional: "commit", transactionalId: txId }); // 2-3, marker 4
+    await markersWritten(t);
+    const { Producer, stringSerializers } = loadClient();
+    const producer = new Producer({ clientId: "test", bootstrapBrokers: [kafka.bootstrap], serializers: stringSerializers, idempotent: true, autocreateTopics: false, transactionalId: txId, producerId: -1n, producerEpoch: -1 });
+    try {
+      const tx = await producer.beginTransaction();
+      const metadata = await producer.metadata({ topics: [t] });
+      await tx.addPartitions(metadata, [{ topic: t, partition: 0, value: Buffer.from("never sent") }]);
+      await tx.abort(); // marker 5, no record
+    } finally {
+      await producer.close();
+    }
+    await markersWritten(t);
+    await produceToKafka(kafka.bootstrap, t, ["p0"]); // 6
+    const gaps = new StreamingContext({ batchDuration: 1000, conf: { "spark.streaming.kafka.allowNonConsecutiveOffsets": true } });
+    const rdd = await KafkaUtils.createRDD(gaps, { "bootstrap.servers": kafka.bootstrap, "isolation.level": "read_committed" }, [OffsetRange.create(t, 0, 0, 7)]);
+    expect(rdd.collect().map((r) => `${r.offset}:${r.value}`)).toEqual(["2:c0", "3:c1", "6:p0"]);
   });
 
   it("after a crash, getOrCreate recomputes a batch that ran but was not checkpointed from exactly its ranges, then goes on", async () => {

@@ -170,11 +170,10 @@ export class KafkaClient {
       const tmd = md.topics.get(topic);
       if (!tmd) throw KafkaErrors.unknownTopic([topic], this.servers, []);
       const leader = tmd.partitions[partition]?.leader;
-      const response = await this.withRetries(() => this.consumer.fetch({
-        node: leader,
-        topics: [{ topicId: tmd.id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: next, lastFetchedEpoch: -1, partitionMaxBytes: 4 * 1024 * 1024 }] }],
-        maxWaitTime: 200, minBytes: 1, maxBytes: 16 * 1024 * 1024, isolationLevel: readCommitted ? 1 : 0,
-      }));
+      const broker = md.brokers.get(leader);
+      if (!broker) throw KafkaErrors.brokerUnreachable(this.servers, 1, `no broker with node id ${leader} in the metadata`);
+      const response = await this.withRetries(() => this.rawFetch(broker, readCommitted ? 1 : 0,
+        [{ topicId: tmd.id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: next, lastFetchedEpoch: -1, partitionMaxBytes: 4 * 1024 * 1024 }] }]));
       const p = response.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
       if (!p) continue;
       if (p.errorCode === OFFSET_OUT_OF_RANGE) throw KafkaErrors.offsetOutOfRange(topic, partition, next, p.logStartOffset, p.highWatermark);
@@ -215,6 +214,30 @@ export class KafkaClient {
       if (next >= until && expected < until && !allowNonConsecutive) throw KafkaErrors.nonConsecutive(topic, partition, expected, until);
     }
     return out;
+  }
+
+  /**
+   * One Fetch request, answered as the broker sent it. The client's own `consumer.fetch()` filters
+   * a read_committed answer first, wrongly: it keys aborted ranges by producer id only and runs
+   * each from an aborted transaction's first offset to that producer's last abort marker in the
+   * answer, so a transaction committed between two aborted ones of the same transactional id (an
+   * exactly-once sink restarted after a kill, twice) was dropped as aborted (@platformatic/kafka
+   * 1.35, Consumer#filterUncommittedMessages). fetchRange filters as Kafka's own consumer does.
+   */
+  private rawFetch(broker: unknown, isolationLevel: 0 | 1, topics: unknown[]): Promise<Platformatic.fetchV17.FetchResponse> {
+    const consumer = this.consumer as unknown as Record<symbol, (...args: unknown[]) => void>;
+    return new Promise((resolve, reject) => {
+      consumer[this.lib.kGetApi]("Fetch", (error: Error | null, api: (...args: unknown[]) => void) => {
+        if (error) return reject(error);
+        consumer[this.lib.kGetConnection](broker, (error2: Error | null, connection: unknown) => {
+          if (error2) return reject(error2);
+          api(connection, 200, 1, 16 * 1024 * 1024, isolationLevel, 0, 0, topics, [], "", (error3: Error | null, response: Platformatic.fetchV17.FetchResponse) => {
+            if (error3) reject(error3);
+            else resolve(response);
+          });
+        });
+      });
+    });
   }
 
   /** Closes the connections (idempotent). */

@@ -151,7 +151,7 @@ class KafkaSink<T> {
         throw e;
       }
       this.lastCommitted = time;
-      log().info(`KafkaSink: batch ${time} ms committed to ${this.topic} (${messages.length} records)`);
+      log().info(`KafkaSink: batch ${time} ms committed to ${this.topic} (${messages.length} records, producer ${this.producer?.producerId}/${this.producer?.producerEpoch})`);
     } catch (e) {
       // A producer in an unknown state is replaced for the next batch.
       await this.producer?.close().catch(() => undefined);
