@@ -21,6 +21,11 @@ export interface CellRun {
   finished: boolean;
   /** True once the cell ran again: its displays are gone from the screen and get no more updates. */
   replaced: boolean;
+  /**
+   * How many waits on a StreamingContext (`awaitTermination`, `awaitTerminationOrTimeout`, `stop`)
+   * this cell's code has pending: while one is, the batches' display updates belong to this cell.
+   */
+  contextWaits: number;
 }
 
 /** `cell [N]`: how messages and titles name a cell run (JupyterLab shows `[N]` beside it). */

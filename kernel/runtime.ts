@@ -5,6 +5,7 @@ import { CellRun, cellLabel, currentCell, executingCell } from "./cells";
 import { DisplayPort, JupyterDisplay } from "./jupyter-display";
 import { flushLiveOutputs, setLiveOutputFactory } from "./live-output";
 import { contextCreated } from "./rerun";
+import { dashboardModel } from "./dashboard";
 import { installRequireHook, installTypeResolution } from "./module-resolution";
 import { createPrintOutput, installPrint } from "./print-output";
 import { installProtocolFixes } from "./tslab-protocol";
@@ -20,16 +21,21 @@ interface TslabJupyter {
 
 /**
  * Where one display's messages go. It is created under `cell` (display_data parented to that
- * cell's request). Its updates are parented to the cell executing at that moment, if any: nbclient
- * (and so every saved notebook) keeps only the messages of the cell it is running, and applies an
- * update_display_data to the earlier output by its display id; no frontend renders an update under
- * the cell it is parented to. With no cell executing they go to the defining cell's request.
- * Once that cell has run again its displays are gone from the screen: nothing more is sent.
+ * cell's request). Its updates go to the defining cell's request, unless the cell executing now
+ * is waiting on the context (`await ssc.awaitTermination()`, `awaitTerminationOrTimeout`,
+ * `ssc.stop()`): then to that cell's, as it is the one the batches answer. nbclient (and so every
+ * saved notebook) keeps only the messages of the cell it is running and applies an
+ * update_display_data to the earlier output by display id, so a notebook that ends with
+ * `await ssc.stop()` saves each output's last batch; JupyterLab routes updates by display id
+ * whatever their parent. A cell that waits on anything else (a timer, a server) is unrelated and
+ * receives none. Once the defining cell has run again its displays are gone from the screen:
+ * nothing more is sent.
  */
 function displayPort(cell: CellRun | undefined): DisplayPort {
   return (content, update) => {
     if (!cell || cell.replaced) return;
-    const target = update ? executingCell() ?? cell : cell;
+    const executing = executingCell();
+    const target = update && executing && executing.contextWaits > 0 ? executing : cell;
     target.send(update ? "update_display_data" : "display_data", content as unknown as Record<string, unknown>);
   };
 }
@@ -58,7 +64,10 @@ export function installRuntime(): void {
   installConsoleRouting();
   installLogRouting();
   setLiveGraphDefault(true);
-  outputHooks.onContextCreated = contextCreated;
+  outputHooks.onContextCreated = (ssc) => {
+    contextCreated(ssc);
+    dashboardModel(ssc);
+  };
   outputHooks.runJob = runJobInterruptibly;
   outputHooks.describeCallSite = () => {
     const cell = currentCell();
@@ -73,13 +82,40 @@ export function installRuntime(): void {
 /**
  * `await ssc.stop()` resolves once every live output shows the last batch (see flushLiveOutputs).
  * A stop the user asked for leaves the outputs as they are; one the kernel made (a re-run cell
- * replaced the context) marks them stopped, with the reason (rerun.ts).
+ * replaced the context) marks them stopped, with the reason (rerun.ts). While a cell waits on a
+ * context (stop, awaitTermination, awaitTerminationOrTimeout) it counts as the batches' cell
+ * (displayPort).
  */
 function flushOutputsOnStop(): void {
-  const stop = StreamingContext.prototype.stop as (this: StreamingContext, ...args: unknown[]) => Promise<void>;
-  StreamingContext.prototype.stop = function (this: StreamingContext, ...args: unknown[]): Promise<void> {
+  const proto = StreamingContext.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const stop = proto.stop;
+  proto.stop = function (this: StreamingContext, ...args: unknown[]) {
     return stop.apply(this, args).then(() => flushLiveOutputs(true));
-  } as typeof StreamingContext.prototype.stop;
+  };
+  // awaitTerminationOrTimeout calls awaitTermination, whose promise outlives the timeout: only the
+  // outermost call counts.
+  let inWait = false;
+  for (const name of ["stop", "awaitTermination", "awaitTerminationOrTimeout"]) {
+    const wait = proto[name];
+    proto[name] = function (this: StreamingContext, ...args: unknown[]) {
+      const cell = currentCell();
+      if (!cell || inWait) return wait.apply(this, args);
+      cell.contextWaits++;
+      let result: Promise<unknown>;
+      inWait = true;
+      try {
+        result = wait.apply(this, args);
+      } catch (e) {
+        cell.contextWaits--;
+        throw e;
+      } finally {
+        inWait = false;
+      }
+      const done = (): void => { cell.contextWaits--; };
+      result.then(done, done);
+      return result;
+    };
+  }
 }
 
 function installShutdown(jupyter: TslabJupyter): void {

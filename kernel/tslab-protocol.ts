@@ -148,7 +148,7 @@ export function installProtocolFixes(): void {
     };
     const metadata = (msg as unknown as { metadata?: { cellId?: unknown } }).metadata;
     const cellId = typeof metadata?.cellId === "string" && metadata.cellId !== "" ? metadata.cellId : String(msg.header.msg_id);
-    const cell: Execution = { cellId, count: 0, send, finished: false, replaced: false, handler: this.handler, errors: [] };
+    const cell: Execution = { cellId, count: 0, send, finished: false, replaced: false, contextWaits: 0, handler: this.handler, errors: [] };
     const writeStream: StreamWriter = (name, text) => send("stream", { name, text });
     const writeDisplayData: DisplayWriter = Object.assign((data: unknown, update: boolean) => send(update ? "update_display_data" : "display_data", data as Record<string, unknown>), { cell });
     let content: Record<string, unknown>;

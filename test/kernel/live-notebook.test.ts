@@ -24,6 +24,21 @@ describeWithVenv("a live notebook at the protocol level (jupyter_client, cellId 
   it("re-running the context cell stops that context first; a later cell's output says why it stopped", () =>
     run("test_rerun_of_the_context_cell_replaces_the_context"));
 
+  it("re-running a checkpointed context's cell stops it gracefully (its last batch checkpointed) and getOrCreate resumes the totals", () =>
+    run("test_rerun_of_a_checkpointed_context_cell_stops_it_gracefully_and_resumes"));
+
+  it("await ssc.stop() in one cell, then a new context in another: it starts and runs; the old display keeps its last batch", () =>
+    run("test_stop_then_a_new_context_in_the_same_kernel_just_works"));
+
+  it("without a cellId (other frontends) each execution is its own cell: the same code run twice keeps both outputs", () =>
+    run("test_without_a_cell_id_each_execution_is_its_own_cell"));
+
+  it("saveAsTextFiles defined in a later cell writes one directory per batch with that batch's counts", () =>
+    run("test_save_as_text_files_defined_in_a_later_cell_writes_each_batch"));
+
+  it("a cell awaiting a timer receives no batch updates; one awaiting awaitTerminationOrTimeout does, and only while it waits", () =>
+    run("test_a_waiting_cell_gets_updates_only_when_it_waits_on_the_context"));
+
   it("Interrupt ends an endless loop in a batch within 2 s; that output stops with its code and cell; the others keep updating", () =>
     run("test_interrupt_ends_an_endless_loop_in_a_batch"));
 

@@ -218,7 +218,12 @@ class NotebookPage {
 
   async screenshot(name: string): Promise<void> {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await this.page.screenshot({ path: path.join(ARTIFACTS, `live-session-${name}.png`), fullPage: true }).catch(() => undefined);
+    const file = path.join(ARTIFACTS, `live-session-${name}.png`);
+    fs.rmSync(file, { force: true });
+    await this.page.screenshot({ path: file, fullPage: true });
+    // Kept as the step's evidence: a real PNG of the whole notebook, not an empty file.
+    expect(fs.readFileSync(file).subarray(1, 4).toString("latin1")).toBe("PNG");
+    expect(fs.statSync(file).size).toBeGreaterThan(10_000);
   }
 }
 
@@ -439,11 +444,18 @@ describeWithVenv("issue 19: a student's live session in JupyterLab (Debian's Chr
       // What was sent before lies outside the first windows the chart shows.
       const last = sends.length ? sends[sends.length - 1].batch : 0;
       await pollUntil("the last lines sent leaving the 3 s window", 20_000, latestBatch, (t) => t >= last + WINDOW_MS);
-      await nb.enter(CHART, windowedChart);
+      await nb.paste(CHART, windowedChart);
+      const pressed = Date.now();
+      await nb.run(CHART, "Shift+Enter");
+      await nb.finished(CHART);
       const added = await latestBatch();
       const first = await pollUntil("the chart's first batch", 20_000, async () => chartState(await nb.modelOutputs(CHART)), (s) => s !== undefined);
+      // Within two batches both in stream time (its first batch) and on the wall clock (Shift+Enter
+      // to the chart's data in JupyterLab; polled every 100 ms).
       measured.chartFirstBatchAfterCellMs = first!.time - added;
+      measured.chartShownAfterShiftEnterMs = Date.now() - pressed;
       expect(first!.time).toBeLessThanOrEqual(added + 2 * BATCH_MS);
+      expect(measured.chartShownAfterShiftEnterMs).toBeLessThanOrEqual(2 * BATCH_MS);
 
       const sent = await sendAndSee(LECTURE_INPUT, LECTURE_OUTPUT);
       const state = await pollUntil("the chart showing the batch of the lines sent", 20_000,

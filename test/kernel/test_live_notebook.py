@@ -179,6 +179,41 @@ class LiveNotebookTest(unittest.TestCase):
         # The counts table goes on.
         self.wait_for_update(counts_display, r"hello\s+2")
 
+    def test_a_waiting_cell_gets_updates_only_when_it_waits_on_the_context(self):
+        """A cell awaiting a timer is unrelated: while it runs, batches update their displays under
+        the defining cell's request and nothing under it. A cell awaiting
+        `ssc.awaitTerminationOrTimeout` is the one the batches answer (nbclient keeps only its
+        messages): the updates go to it, and after its wait they go back to the defining cell."""
+        counts_display = self.start_context()
+        context_request = [m for _, m in self.iopub if m["msg_type"] == "display_data"][0]["parent_header"]["msg_id"]
+
+        reply, own = self.execute("await new Promise((r) => setTimeout(r, 4 * %d)); 3" % BATCH_MS, cell="timer")
+        self.assertEqual(reply["status"], "ok", reply)
+        self.assertEqual([m["msg_type"] for m in own], ["status", "execute_input", "execute_result", "status"])
+        timer_request = own[0]["parent_header"]["msg_id"]
+        during_timer = [m for _, m in self.iopub if m["msg_type"] == "update_display_data"
+                        and m["parent_header"]["msg_id"] != timer_request
+                        and m["content"]["transient"]["display_id"] == counts_display]
+        self.assertTrue(any(m["parent_header"]["msg_id"] == context_request for m in during_timer))
+
+        reply, own = self.execute("await ssc.awaitTerminationOrTimeout(4 * %d)" % BATCH_MS, cell="waits")
+        self.assertEqual(reply["status"], "ok", reply)
+        kinds = [m["msg_type"] for m in own]
+        self.assertEqual(kinds[:2], ["status", "execute_input"])
+        self.assertEqual(kinds[-2:], ["execute_result", "status"])
+        answered = [m for m in own if m["msg_type"] == "update_display_data"]
+        self.assertGreaterEqual(len(answered), 2, kinds)  # a batch every 300 ms, redraws at most every 500 ms
+        self.assertEqual({m["content"]["transient"]["display_id"] for m in answered}, {counts_display})
+        self.assertEqual(set(kinds[2:-2]), {"update_display_data"})
+        self.assertEqual(own[-2]["content"]["data"]["text/plain"], "false")
+
+        # Its wait over, the updates go back to the defining cell's request.
+        since = time.time()
+        self.pump(1.5)
+        later = self.updates(counts_display, since)
+        self.assertTrue(later)
+        self.assertEqual({m["parent_header"]["msg_id"] for m in later}, {context_request})
+
     def test_console_output_of_a_batch_goes_to_its_output(self):
         """console.log in a batch's functions shows in that output's display (a foreachRDD gets one
         under its cell when it first logs), never as a stream message under whichever cell ran."""
@@ -227,6 +262,110 @@ class LiveNotebookTest(unittest.TestCase):
         self.assertRegex(text, r"■ stopped: its context was replaced when cell \[1\] re-ran \(now cell \[3\]\): re-run this cell")
         reply, own = self.execute("StreamingContext.getActive() === ssc", cell="check")
         self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["true"])
+
+    def test_save_as_text_files_defined_in_a_later_cell_writes_each_batch(self):
+        """saveAsTextFiles defined while the context runs joins at the next batch: one directory per
+        batch, prefix-<ms>.txt, with part files holding that batch's counts and _SUCCESS."""
+        self.start_context()
+        out = os.path.join(self.tmp.name, "saved")
+        reply, msgs = self.execute('counts.saveAsTextFiles(%r, "txt");' % os.path.join(out, "counts"), cell="save")
+        self.assertEqual(reply["status"], "ok", reply)
+        self.pump(4 * BATCH_MS / 1000 + 1)
+        batches = sorted(d for d in os.listdir(out) if os.path.isfile(os.path.join(out, d, "_SUCCESS")))
+        self.assertGreaterEqual(len(batches), 3, os.listdir(out))
+        times = [int(re.fullmatch(r"counts-(\d+)\.txt", d).group(1)) for d in batches]
+        self.assertEqual([b - a for a, b in zip(times, times[1:])], [BATCH_MS] * (len(times) - 1))
+        for d in batches:
+            parts = sorted(f for f in os.listdir(os.path.join(out, d)) if f.startswith("part-"))
+            self.assertTrue(parts, d)
+            lines = []
+            for part in parts:
+                with open(os.path.join(out, d, part)) as f:
+                    lines += f.read().splitlines()
+            self.assertEqual(sorted(lines), ["(bye,1)", "(hello,2)"], d)
+
+    def test_rerun_of_a_checkpointed_context_cell_stops_it_gracefully_and_resumes(self):
+        """Re-running the cell of a checkpointed context (StreamingContext.getOrCreate) stops the
+        old context gracefully, its last batch's checkpoint written, before the new code runs; the
+        new context resumes from that checkpoint: the running totals go on, nothing counted twice."""
+        checkpoint = os.path.join(self.tmp.name, "ckpt")
+        inbox = os.path.join(self.tmp.name, "in")
+        os.makedirs(inbox)
+        code = """import {{ StreamingContext }} from "streamlab";
+const ssc = StreamingContext.getOrCreate({ckpt!r}, () => {{
+  const ssc = new StreamingContext({{ appName: "ckpt", master: "local[2]", batchDuration: {batch} }});
+  ssc.checkpoint({ckpt!r});
+  ssc.textFileStream({inbox!r})
+    .mapToPair((w: string) => [w, 1])
+    .updateStateByKey((vs: number[], s?: number) => vs.reduce((a, b) => a + b, s ?? 0))
+    .print();
+  return ssc;
+}});
+ssc.start();
+""".format(ckpt=checkpoint, inbox=inbox, batch=BATCH_MS)
+        written = [0]
+
+        def drop(words):
+            written[0] += 1
+            staging = os.path.join(self.tmp.name, "staging-%d" % written[0])
+            with open(staging, "w") as f:
+                f.write("\n".join(words) + "\n")
+            os.rename(staging, os.path.join(inbox, "words-%d.txt" % written[0]))
+
+        reply, msgs = self.execute(code, cell="context")
+        self.assertEqual(reply["status"], "ok", reply)
+        first = self.displays(msgs)[0]["content"]["transient"]["display_id"]
+        drop(["a", "b", "a"])
+        self.wait_for_update(first, r"(?s)(?=.*\(a,2\))(?=.*\(b,1\))")
+        drop(["a"] * 4)
+        text = self.wait_for_update(first, r"\(a,6\)")
+        self.pump(2 * BATCH_MS / 1000)
+
+        reply, msgs = self.execute(code, cell="context")
+        self.assertEqual(reply["status"], "ok", reply)
+        old_batches = [int(t) for t in re.findall(r"Time: (\d+) ms", self.updates(first)[-1]["content"]["data"]["text/plain"])]
+        last_old = max(old_batches)
+        self.assertIn("checkpoint-%d" % last_old, os.listdir(checkpoint))
+
+        shown = self.displays(msgs)
+        self.assertEqual(len(shown), 1, [m["msg_type"] for m in msgs])
+        second = shown[0]["content"]["transient"]["display_id"]
+        drop(["b", "c"])
+        text = self.wait_for_update(second, r"\(b,2\)")
+        self.assertEqual(sorted(text.rstrip("\n").split("\n\n")[-1].split("\n")[3:]), ["(a,6)", "(b,2)", "(c,1)"], text)
+        new_batches = [int(t) for t in re.findall(r"Time: (\d+) ms", text)]
+        self.assertGreater(min(new_batches), last_old)
+
+    def test_stop_then_a_new_context_in_the_same_kernel_just_works(self):
+        """`await ssc.stop()` in one cell, a new context in another: it starts and runs, the old
+        display keeps its last batch, and getActive() is the new context."""
+        first = self.start_context()
+        reply, _ = self.execute("await ssc.stop();", cell="stop")
+        self.assertEqual(reply["status"], "ok", reply)
+        stopped_updates = len(self.updates(first))
+        reply, msgs = self.execute(CONTEXT_CELL.replace("const ", "const next_").replace("ssc.", "next_ssc.").replace("(queue", "(next_queue")
+                                   .replace("words.", "next_words.").replace("counts.", "next_counts.").format(batch=BATCH_MS), cell="second")
+        self.assertEqual(reply["status"], "ok", reply)
+        second = self.displays(msgs)[0]["content"]["transient"]["display_id"]
+        self.wait_for_update(second, r"hello\s+2")
+        reply, own = self.execute("[StreamingContext.getActive() === next_ssc, ssc.getState(), next_ssc.getState()]", cell="check")
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["[ true, 'STOPPED', 'ACTIVE' ]"])
+        self.assertEqual(len(self.updates(first)), stopped_updates)
+
+    def test_without_a_cell_id_each_execution_is_its_own_cell(self):
+        """A frontend that sends no cellId: the same code run twice is two cells (the fallback is
+        the request's msg_id), so both outputs stay, each with its own display."""
+        self.start_context()
+        displays = []
+        for _ in range(2):
+            reply, msgs = self.execute("words.print(2);")
+            self.assertEqual(reply["status"], "ok", reply)
+            displays.append(self.displays(msgs)[0]["content"]["transient"]["display_id"])
+        self.assertNotEqual(displays[0], displays[1])
+        for display_id in displays:
+            self.wait_for_update(display_id, r"Time: \d+ ms")
+        reply, own = self.execute('ssc.outputs().filter((o) => o.status === "running").map((o) => o.operation).join(",")')
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in own if m["msg_type"] == "execute_result"], ["display,print,print"])
 
     def test_completion_and_inspection_show_the_public_api_only(self):
         """Tab on `ssc.` lists the public API, none of the engine's @internal members; Shift-Tab
