@@ -81,7 +81,7 @@ export function tablesBundle(m: DashboardModel, rows: number): MimeBundle {
   const batchRows = s.completed.slice(-rows).reverse().map((b) => [formatBatchTime(b.batchTime), `${formatCount(b.numRecords)} records`,
     formatDuration(schedulingDelay(b)), formatDuration(processingTime(b)), formatDuration(totalDelay(b)), opsText(b)]);
   const outCols = ["Output", "Name", "Status", "Succeeded", "Failed", "Last error"];
-  const outRows = s.outputs.map((o) => [String(o.id), o.name, o.status, formatCount(o.succeeded), formatCount(o.failed),
+  const outRows = s.outputs.map((o) => [String(o.id), o.name, o.status === "stopped" && o.stopReason ? `stopped: ${o.stopReason}` : o.status, formatCount(o.succeeded), formatCount(o.failed),
     o.lastError ? `${o.lastErrorCode ? `[${o.lastErrorCode}] ` : ""}${o.lastError.split("\n")[0]} (batch ${formatBatchTime(o.lastErrorBatch as number)})` : "-"]);
   const recvCols = ["Receiver", "Status", "Last error"];
   const recvRows = s.receivers.map((r) => [r.name, r.active ? "ACTIVE" : "INACTIVE", r.lastErrorMessage ? `${r.lastErrorMessage}${r.lastErrorTime >= 0 ? ` (${formatBatchTime(r.lastErrorTime)})` : ""}` : "-"]);
@@ -120,10 +120,37 @@ export async function timelinesBundle(s: UiState): Promise<MimeBundle> {
   return { "text/plain": `Timelines of the last ${s.completed.length} batches: input rate, scheduling delay, processing time (batch interval ${formatDuration(s.app.batchDuration)} drawn), total delay`, "image/svg+xml": svg, [VEGA_LITE_MIME]: spec };
 }
 
+/** One context's dashboard model, shared by its dashboards; `watchers` redraw on each change. */
+interface SharedModel {
+  model: StreamingUiModel;
+  watchers: Set<() => void>;
+}
+
+const models = new WeakMap<StreamingContext, SharedModel>();
+
+/**
+ * The model `ssc`'s dashboards read, made (and listening) on first use. The kernel calls it as
+ * each context is created, so a dashboard made in a later cell shows every batch since start,
+ * the restore and the outputs stopped before it was made.
+ */
+export function dashboardModel(ssc: StreamingContext): SharedModel {
+  let shared = models.get(ssc);
+  if (!shared) {
+    const model = new StreamingUiModel(ssc);
+    const watchers = new Set<() => void>();
+    // The dashboard reads the whole state each redraw; the deltas are the web page's concern.
+    model.onChange = () => { model.takeUpdate(); for (const w of watchers) w(); };
+    ssc.addStreamingListener(model);
+    shared = { model, watchers };
+    models.set(ssc, shared);
+  }
+  return shared;
+}
+
 StreamingContext.prototype.dashboard = function (this: StreamingContext, options: DashboardOptions = {}): void {
   const history = Math.max(1, Math.floor(options.history ?? 100));
   const rows = options.rows ?? 10;
-  const model = new StreamingUiModel(this);
+  const { model, watchers } = dashboardModel(this);
   const view = (): DashboardModel => {
     const st = model.state;
     return { state: { ...st, completed: st.completed.slice(-history) }, now: this.clock.getTimeMillis(), url: this.uiWebUrl() };
@@ -156,16 +183,16 @@ StreamingContext.prototype.dashboard = function (this: StreamingContext, options
       }
     };
     // Active batches and outputs change between batches too: every change redraws (coalesced by the display).
-    model.onChange = () => { model.takeUpdate(); redraw(); };
+    watchers.add(redraw);
+    return;
   }
-  this.addStreamingListener(model);
   const onReceiver = () => redraw();
   this.addStreamingListener({
     onStreamingStarted: () => redraw(),
     onReceiverStarted: onReceiver,
     onReceiverError: onReceiver,
     onReceiverStopped: onReceiver,
-    onBatchCompleted: () => { model.takeUpdate(); redraw(); },
+    onBatchCompleted: () => redraw(),
   });
 };
 

@@ -1,6 +1,7 @@
 import { RDD } from "../rdd/rdd";
 import { Time } from "../time/time";
 import { DStream } from "./dstream";
+import { currentOperation } from "../ownership";
 import type { OutputHandle } from "../scheduler/output-operation";
 import { ForEachDStream, ForeachFunction } from "./foreach-dstream";
 
@@ -17,5 +18,6 @@ declare module "./dstream" {
 }
 
 DStream.prototype.foreachRDD = function <T>(this: DStream<T>, fn: ForeachFunction<T>): OutputHandle {
-  return new ForEachDStream(this, fn, "foreachRDD").handle;
+  // An output built on foreachRDD (the kernel's display and chart) is listed by its own name.
+  return new ForEachDStream(this, fn, currentOperation() ?? "foreachRDD").handle;
 };

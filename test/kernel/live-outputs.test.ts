@@ -6,6 +6,7 @@ import { createPrintOutput, installPrint } from "../../kernel/print-output";
 import { DStream } from "../../engine/dstream/dstream";
 import { clockTime } from "../../kernel/output-view";
 import { VEGA_LITE_MIME } from "../../kernel/vega-render";
+import { dashboardModel } from "../../kernel/dashboard";
 
 /** Captures what each live output would show: its initial bundle, then every redraw. */
 function captureOutputs(): MimeBundle[][] {
@@ -195,6 +196,48 @@ describe("notebook outputs in virtual time", () => {
       expect(JSON.stringify(spec)).toContain('"datum":1000');
     } finally {
       process.env.TZ = tz;
+    }
+  });
+
+  it("ssc.dashboard() made after start (the kernel tracks each context from its creation) shows every batch since start and the outputs stopped before it", async () => {
+    const tz = process.env.TZ;
+    process.env.TZ = "UTC";
+    outputHooks.onContextCreated = (ssc) => { dashboardModel(ssc); };
+    try {
+      const clock = new ManualClock(T0);
+      const ssc = new StreamingContext({ appName: "late", master: "local[2]", batchDuration: Durations.seconds(1), clock, conf: { "streamlab.graph.liveChanges": true } });
+      const counts = ssc.queueStream([["a b"], ["c"], ["d"], ["e"]]).flatMap((l) => l.split(" ")).count();
+      counts.print();
+      const extra = counts.foreachRDD(() => undefined);
+      const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+      try {
+        ssc.start();
+        await clock.advance(2000);
+        const stopped = extra.stop("no longer needed");
+        await clock.advance(1000);
+        await stopped;
+      } finally {
+        out.mockRestore();
+      }
+      ssc.dashboard({ rows: 5 });
+      await new Promise((r) => setImmediate(r));
+      const [summary, , tables] = outputs.slice(-3);
+      expect(summary[0]["text/plain"].split("\n")[0]).toBe(
+        "Streaming Statistics · late · batches of 1 s · running for 3 s since 2017/12/17 13:25:44 · 3 completed batches, 3 records");
+      expect(tables[0]["text/plain"].split("\n").slice(2, 11)).toEqual([
+        "Completed batches (latest first)",
+        "Batch time                              Input size  Scheduling delay  Processing time  Total delay  Output ops: succeeded/total",
+        "2017/12/17 13:25:47 (1513517147000 ms)  1 records   0 ms              0 ms             0 ms         1/1",
+        "2017/12/17 13:25:46 (1513517146000 ms)  1 records   0 ms              0 ms             0 ms         2/2",
+        "2017/12/17 13:25:45 (1513517145000 ms)  1 records   0 ms              0 ms             0 ms         2/2",
+        "Output operations",
+        "Output  Name        Status                     Succeeded  Failed  Last error",
+        "0       print       ok                         3          0       -",
+        "1       foreachRDD  stopped: no longer needed  2          0       -",
+      ]);
+    } finally {
+      process.env.TZ = tz;
+      outputHooks.onContextCreated = undefined;
     }
   });
 

@@ -321,10 +321,10 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
     expect(tableRows(revenueLines.reverse().join("\n"))).toEqual([...revenue].sort(([a], [b]) => (a < b ? -1 : 1)).map(([store, cents]) => [store, String(cents / 100)]));
 
     // ssc.outputs() after the stop: the first run of the filter cell was replaced by its re-run.
-    const filterChain = "SalesInputDStream → map → filter → map → filter → map → foreachRDD";
+    const filterChain = "SalesInputDStream → map → filter → map → filter → map → display";
     expect(stdout(stopCell).split("\n").filter((l) => l !== "")).toEqual([
-      "output 0: SalesInputDStream → map → filter → map → mapToPair → reduceByKey → mapValues → foreachRDD · stopped (stopped by its handle)",
-      "output 1: SalesInputDStream → map → filter → map → mapToPair → reduceByKeyAndWindow → foreachRDD · running",
+      "output 0: SalesInputDStream → map → filter → map → mapToPair → reduceByKey → mapValues → display · stopped (stopped by its handle)",
+      "output 1: SalesInputDStream → map → filter → map → mapToPair → reduceByKeyAndWindow → chart · running",
       `output 2: ${filterChain} · stopped (cell [3] re-ran (now cell [4]))`,
       `output 3: ${filterChain} · running`,
     ]);

@@ -45,8 +45,13 @@ export interface ReceiverRow {
 export interface OutputRow {
   id: number;
   name: string;
-  /** `ok` after a success, `failing` after a failure, `waiting` before its first batch. */
-  status: "waiting" | "ok" | "failing";
+  /**
+   * `ok` after a success, `failing` after a failure, `waiting` before its first batch, `stopped`
+   * once removed (its handle's stop(), its cell re-ran, an Interrupt) or stopped by its context.
+   */
+  status: "waiting" | "ok" | "failing" | "stopped";
+  /** Why it stopped, when it did (e.g. "cell [3] re-ran"). */
+  stopReason?: string;
   succeeded: number;
   failed: number;
   lastDuration?: number;

@@ -1,6 +1,7 @@
 import type { BatchInfo, OutputOperationInfo } from "../../engine/scheduler/batch-info";
 import type { CheckpointRestoredInfo, CheckpointWrittenInfo, ReceiverInfo, StreamingListener, StreamNodeInfo, StreamSizeInfo } from "../../engine/scheduler/listener";
 import type { StreamingContext } from "../../engine/streaming-context";
+import type { OutputInfo } from "../../engine/scheduler/output-operation";
 import { BatchRow, MAX_ACTIVE_ROWS, MAX_POINTS, MemoryPoint, OpRow, OutputRow, UiState, UiUpdate } from "../model/ui-state";
 
 /** Spark's default of `spark.streaming.ui.retainedBatches`. */
@@ -70,6 +71,11 @@ export class StreamingUiModel implements StreamingListener {
   onStreamingStarted(): void {
     this.state.app = { ...this.state.app, startTime: this.ssc.startTime, state: "running" };
     this.pending.app = this.state.app;
+    // A model made with its context (the notebook's) sees ssc.checkpoint(dir) only now.
+    if (this.state.checkpoint.directory !== this.ssc.checkpointDir) {
+      this.state.checkpoint = { ...this.state.checkpoint, directory: this.ssc.checkpointDir };
+      this.pending.checkpoint = this.state.checkpoint;
+    }
     this.mark();
   }
 
@@ -135,6 +141,12 @@ export class StreamingUiModel implements StreamingListener {
     } else {
       this.setOutput({ ...base, status: "ok", succeeded: base.succeeded + 1, lastDuration: duration, lastBatchTime: o.batchTime });
     }
+  }
+
+  onOutputOperationStopped({ output }: { output: OutputInfo }): void {
+    const prev = this.state.outputs.find((x) => x.id === output.id);
+    const base: OutputRow = prev ?? { id: output.id, name: output.name, status: "waiting", succeeded: 0, failed: 0 };
+    this.setOutput({ ...base, status: "stopped", stopReason: output.stopReason !== undefined ? cut(output.stopReason) : undefined });
   }
 
   onBatchCompleted({ batchInfo }: { batchInfo: BatchInfo }): void {
