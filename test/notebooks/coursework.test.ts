@@ -346,6 +346,17 @@ describeWithVenv("the coursework notebooks (notebooks/0*.ipynb), executed with n
     const batchRows = completed.split("\n").filter((l) => /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \(\d+ ms\) /.test(l));
     expect(timeOf(`Time: ${/\((\d+ ms)\)/.exec(batchRows[0] ?? "")?.[1]}`)).toBe(endTime);
     expect(batchRows[0]).toMatch(/\s3\/3$/);
+    // Made in a late cell, it lists every output of the session with its status: the stopped ones say why.
+    const outputTable = (completed.split("Output operations\n")[1] ?? "").split("\nCheckpoint")[0].split("\n").slice(1);
+    expect(outputTable.map((l) => l.split(/\s{2,}/).slice(0, 3).join(" | "))).toEqual([
+      "0 | display | stopped: stopped by its handle",
+      "1 | chart | ok",
+      "2 | display | stopped: cell [3] re-ran (now cell [4])",
+      "3 | display | ok",
+      "4 | print | stopped",
+      "5 | foreachRDD | ok",
+    ]);
+    expect(outputTable[4]).toContain("[STREAM_ERR_OUTPUT_INTERRUPTED] Error: The print defined by cell [6] was interrupted");
   });
 });
 

@@ -270,7 +270,7 @@ function errorCell(code: string | undefined, text: string | undefined): string {
 
 function outputRow(o: OutputRow): string[] {
   const status = o.status === "failing" ? `<span class="failed">failing</span>` : o.status === "ok" ? `<span class="ok">ok</span>`
-    : o.status === "stopped" ? `<span class="queued" title="${esc(o.stopReason ?? "")}">stopped${o.stopReason ? `: ${esc(o.stopReason)}` : ""}</span>` : `<span class="queued">waiting</span>`;
+    : o.status === "stopped" ? `<span class="queued">stopped${o.stopReason && !(o.lastError ?? "").includes(o.stopReason) ? `: ${esc(o.stopReason)}` : ""}</span>` : `<span class="queued">waiting</span>`;
   return [String(o.id), esc(o.name), status, formatCount(o.succeeded), formatCount(o.failed), formatDuration(o.lastDuration), errorCell(o.lastErrorCode, o.lastError)];
 }
 

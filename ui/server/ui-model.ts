@@ -135,11 +135,13 @@ export class StreamingUiModel implements StreamingListener {
     const prev = this.state.outputs.find((x) => x.id === o.id);
     const base: OutputRow = prev ?? { id: o.id, name: o.name, status: "waiting", succeeded: 0, failed: 0 };
     const duration = o.startTime !== undefined && o.endTime !== undefined ? o.endTime - o.startTime : undefined;
+    // The batch that was running when the output was removed completes after the removal: it stays stopped.
+    const stopped = base.status === "stopped";
     if (o.failureReason !== undefined) {
-      this.setOutput({ ...base, status: "failing", failed: base.failed + 1, lastDuration: duration, lastBatchTime: o.batchTime,
+      this.setOutput({ ...base, status: stopped ? "stopped" : "failing", failed: base.failed + 1, lastDuration: duration, lastBatchTime: o.batchTime,
         lastError: cut(o.failureReason), lastErrorCode: o.errorCode, lastErrorBatch: o.batchTime, firstFailedBatch: base.firstFailedBatch ?? o.batchTime });
     } else {
-      this.setOutput({ ...base, status: "ok", succeeded: base.succeeded + 1, lastDuration: duration, lastBatchTime: o.batchTime });
+      this.setOutput({ ...base, status: stopped ? "stopped" : "ok", succeeded: base.succeeded + 1, lastDuration: duration, lastBatchTime: o.batchTime });
     }
   }
 
