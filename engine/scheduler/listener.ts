@@ -1,5 +1,6 @@
 import { BatchInfo, OutputOperationInfo } from "./batch-info";
 import type { OutputFailure, OutputInfo } from "./output-operation";
+export type { OutputFailure, OutputInfo } from "./output-operation";
 
 /** A receiver's status as reported to listeners (Spark's ReceiverInfo). */
 export interface ReceiverInfo {

@@ -1,7 +1,6 @@
 import type { BatchInfo, OutputOperationInfo } from "../../engine/scheduler/batch-info";
-import type { CheckpointRestoredInfo, CheckpointWrittenInfo, ReceiverInfo, StreamingListener, StreamNodeInfo, StreamSizeInfo } from "../../engine/scheduler/listener";
+import type { CheckpointRestoredInfo, CheckpointWrittenInfo, OutputInfo, ReceiverInfo, StreamingListener, StreamNodeInfo, StreamSizeInfo } from "../../engine/scheduler/listener";
 import type { StreamingContext } from "../../engine/streaming-context";
-import type { OutputInfo } from "../../engine/scheduler/output-operation";
 import { BatchRow, MAX_ACTIVE_ROWS, MAX_POINTS, MemoryPoint, OpRow, OutputRow, UiState, UiUpdate } from "../model/ui-state";
 
 /** Spark's default of `spark.streaming.ui.retainedBatches`. */
