@@ -76,15 +76,14 @@ export function installRuntime(): void {
     return `${label}. In a notebook, re-running ${label} replaces that context (stopped gracefully, its checkpoint written); or run \`await StreamingContext.stopActive()\` before starting another one`;
   };
   flushOutputsOnStop();
+  countContextWaits();
   installShutdown(jupyter);
 }
 
 /**
  * `await ssc.stop()` resolves once every live output shows the last batch (see flushLiveOutputs).
  * A stop the user asked for leaves the outputs as they are; one the kernel made (a re-run cell
- * replaced the context) marks them stopped, with the reason (rerun.ts). While a cell waits on a
- * context (stop, awaitTermination, awaitTerminationOrTimeout) it counts as the batches' cell
- * (displayPort).
+ * replaced the context) marks them stopped, with the reason (rerun.ts).
  */
 function flushOutputsOnStop(): void {
   const proto = StreamingContext.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -92,6 +91,11 @@ function flushOutputsOnStop(): void {
   proto.stop = function (this: StreamingContext, ...args: unknown[]) {
     return stop.apply(this, args).then(() => flushLiveOutputs(true));
   };
+}
+
+/** Counts, per cell run, its pending waits on a context: while one is pending, the batches' updates go to that cell (displayPort). */
+function countContextWaits(): void {
+  const proto = StreamingContext.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   // awaitTerminationOrTimeout calls awaitTermination, whose promise outlives the timeout: only the
   // outermost call counts.
   let inWait = false;
