@@ -1,6 +1,6 @@
 import { StreamingContext } from "../engine/streaming-context";
 import { dashboardTimelinesSpec } from "../ui/model/charts";
-import { averages, BatchRow, opCounts, OutputRow, processingTime, schedulingDelay, totalDelay, UiState } from "../ui/model/ui-state";
+import { averages, BatchRow, opCounts, processingTime, schedulingDelay, stopReasonToShow, totalDelay, UiState } from "../ui/model/ui-state";
 import { formatBatchTime, formatBytes, formatCount, formatDate, formatDuration, formatRate } from "../ui/model/units";
 import { StreamingUiModel } from "../ui/server/ui-model";
 import { webUiOf } from "../ui/index";
@@ -72,12 +72,6 @@ const opsText = (b: BatchRow) => {
   return `${c.succeeded}/${c.total}${c.failed ? ` (${c.failed} failed)` : ""}`;
 };
 
-/** An output's status; a stopped one says why, unless its last error (shown beside it) already does. */
-function outputStatus(o: OutputRow): string {
-  if (o.status !== "stopped" || !o.stopReason || (o.lastError ?? "").includes(o.stopReason)) return o.status;
-  return `stopped: ${o.stopReason}`;
-}
-
 /** The tables: active and completed batches, outputs, receivers, checkpoint. */
 export function tablesBundle(m: DashboardModel, rows: number): MimeBundle {
   const s = m.state;
@@ -87,7 +81,7 @@ export function tablesBundle(m: DashboardModel, rows: number): MimeBundle {
   const batchRows = s.completed.slice(-rows).reverse().map((b) => [formatBatchTime(b.batchTime), `${formatCount(b.numRecords)} records`,
     formatDuration(schedulingDelay(b)), formatDuration(processingTime(b)), formatDuration(totalDelay(b)), opsText(b)]);
   const outCols = ["Output", "Name", "Status", "Succeeded", "Failed", "Last error"];
-  const outRows = s.outputs.map((o) => [String(o.id), o.name, outputStatus(o), formatCount(o.succeeded), formatCount(o.failed),
+  const outRows = s.outputs.map((o) => [String(o.id), o.name, stopReasonToShow(o) ? `stopped: ${stopReasonToShow(o)}` : o.status, formatCount(o.succeeded), formatCount(o.failed),
     o.lastError ? `${o.lastErrorCode ? `[${o.lastErrorCode}] ` : ""}${o.lastError.split("\n")[0]} (batch ${formatBatchTime(o.lastErrorBatch as number)})` : "-"]);
   const recvCols = ["Receiver", "Status", "Last error"];
   const recvRows = s.receivers.map((r) => [r.name, r.active ? "ACTIVE" : "INACTIVE", r.lastErrorMessage ? `${r.lastErrorMessage}${r.lastErrorTime >= 0 ? ` (${formatBatchTime(r.lastErrorTime)})` : ""}` : "-"]);

@@ -6,7 +6,7 @@
  */
 import { backpressureRows, DATA_NAME, inputStreamRows, memoryRows, METRICS, MetricKey, streamName, timelineRows, TimelineRow } from "../model/charts";
 import { graphSvg } from "../model/graph-svg";
-import { applyUpdate, averages, BatchRow, opCounts, OutputRow, processingTime, schedulingDelay, totalDelay, UiMessage, UiState } from "../model/ui-state";
+import { applyUpdate, averages, BatchRow, opCounts, OutputRow, processingTime, schedulingDelay, stopReasonToShow, totalDelay, UiMessage, UiState } from "../model/ui-state";
 import { formatBatchTime, formatBytes, formatCount, formatDate, formatDuration, formatRate } from "../model/units";
 import { esc, kv, setHtml, table } from "./dom";
 import { VegaView, vegaGlobal } from "./vega-view";
@@ -270,7 +270,7 @@ function errorCell(code: string | undefined, text: string | undefined): string {
 
 function outputRow(o: OutputRow): string[] {
   const status = o.status === "failing" ? `<span class="failed">failing</span>` : o.status === "ok" ? `<span class="ok">ok</span>`
-    : o.status === "stopped" ? `<span class="queued">stopped${o.stopReason && !(o.lastError ?? "").includes(o.stopReason) ? `: ${esc(o.stopReason)}` : ""}</span>` : `<span class="queued">waiting</span>`;
+    : o.status === "stopped" ? `<span class="queued">stopped${stopReasonToShow(o) ? `: ${esc(stopReasonToShow(o)!)}` : ""}</span>` : `<span class="queued">waiting</span>`;
   return [String(o.id), esc(o.name), status, formatCount(o.succeeded), formatCount(o.failed), formatDuration(o.lastDuration), errorCell(o.lastErrorCode, o.lastError)];
 }
 

@@ -185,6 +185,11 @@ function appendPoints<T>(old: T[], added: T[]): T[] {
 }
 
 /** A batch's delays (Spark's BatchInfo getters). */
+/** Why a stopped output stopped, unless its last error (shown beside it) already says so. */
+export function stopReasonToShow(o: OutputRow): string | undefined {
+  return o.status === "stopped" && o.stopReason && !(o.lastError ?? "").includes(o.stopReason) ? o.stopReason : undefined;
+}
+
 export function schedulingDelay(b: BatchRow): number | undefined {
   return b.processingStartTime === undefined ? undefined : b.processingStartTime - b.submissionTime;
 }

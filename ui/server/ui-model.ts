@@ -131,8 +131,7 @@ export class StreamingUiModel implements StreamingListener {
 
   onOutputOperationCompleted({ outputOperationInfo: o }: { outputOperationInfo: OutputOperationInfo }): void {
     this.updateActiveOp(o);
-    const prev = this.state.outputs.find((x) => x.id === o.id);
-    const base: OutputRow = prev ?? { id: o.id, name: o.name, status: "waiting", succeeded: 0, failed: 0 };
+    const base = this.outputRow(o.id, o.name);
     const duration = o.startTime !== undefined && o.endTime !== undefined ? o.endTime - o.startTime : undefined;
     // The batch that was running when the output was removed completes after the removal: it stays stopped.
     const stopped = base.status === "stopped";
@@ -145,9 +144,7 @@ export class StreamingUiModel implements StreamingListener {
   }
 
   onOutputOperationStopped({ output }: { output: OutputInfo }): void {
-    const prev = this.state.outputs.find((x) => x.id === output.id);
-    const base: OutputRow = prev ?? { id: output.id, name: output.name, status: "waiting", succeeded: 0, failed: 0 };
-    this.setOutput({ ...base, status: "stopped", stopReason: output.stopReason !== undefined ? cut(output.stopReason) : undefined });
+    this.setOutput({ ...this.outputRow(output.id, output.name), status: "stopped", stopReason: output.stopReason !== undefined ? cut(output.stopReason) : undefined });
   }
 
   onBatchCompleted({ batchInfo }: { batchInfo: BatchInfo }): void {
@@ -209,6 +206,11 @@ export class StreamingUiModel implements StreamingListener {
     this.pending.active = this.state.active;
     this.pending.activeTotal = this.state.activeTotal;
     this.mark();
+  }
+
+  /** The output's row so far, or a new one waiting for its first batch. */
+  private outputRow(id: number, name: string): OutputRow {
+    return this.state.outputs.find((x) => x.id === id) ?? { id, name, status: "waiting", succeeded: 0, failed: 0 };
   }
 
   private setOutput(row: OutputRow): void {
